@@ -1,0 +1,1 @@
+"""Депеша: the Telegram application (CLI, NLP, ingestion, digests, Telegram layer)."""

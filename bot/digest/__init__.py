@@ -1,0 +1,1 @@
+"""Digests: compose (pure) → render (pure) → deliver."""

@@ -1,0 +1,1 @@
+"""Ingestion: sources file, fetching, parsing, extraction, de-duplication, pipeline."""

@@ -1,0 +1,1 @@
+"""Russian text analysis: clean-up, sentences, lemmas, countries, topics, summaries."""

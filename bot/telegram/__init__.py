@@ -1,0 +1,1 @@
+"""The aiogram layer: handlers, keyboards, texts, middlewares."""

@@ -1,0 +1,1 @@
+"""Persistence for Депеша: SQLite through aiosqlite. Never imports `bot`."""
