@@ -1,0 +1,17 @@
+"""Domain errors raised by storage instead of sqlite3 exceptions."""
+
+
+class StorageError(Exception):
+    """Base class: something about the database went wrong."""
+
+
+class ConflictError(StorageError):
+    """A uniqueness rule was violated (the row already exists)."""
+
+
+class NotFoundError(StorageError):
+    """The row asked for does not exist."""
+
+
+class SchemaTooNewError(StorageError):
+    """The database was written by a newer version of Депеша than this one."""

@@ -1,0 +1,384 @@
+"""Releases: storing them once, near-duplicate clusters, matching subscribers, full-text search."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from storage.database import Database, Transaction
+from storage.models import NewRelease, Release, ReleaseFingerprint, SubscriptionKind
+from storage.timeconv import from_db, from_db_required, to_db
+
+_SELECT = (
+    "SELECT r.id, r.source_id, s.name AS source_name, r.url, r.canonical_url, r.guid,"
+    " r.content_hash, r.title, r.text, r.published_at, r.ingested_at, r.language, r.summary,"
+    " r.countries, r.primary_country, r.topics, r.fingerprint, r.cluster_id, r.notify"
+    " FROM releases r JOIN sources s ON s.id = r.source_id"
+)
+
+#: SQLite's default limit on host parameters is 32766 since 3.32; stay far below it.
+_CHUNK = 500
+
+_FTS_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+class ReleaseRepository:
+    """Reads and writes ``releases`` with their country, topic and search rows."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, tx: Transaction, release: NewRelease) -> int | None:
+        """Store one release; return its id, or None when it is already stored."""
+        return (await self.add_many(tx, [release]))[0]
+
+    async def add_many(self, tx: Transaction, releases: Sequence[NewRelease]) -> list[int | None]:
+        """Store releases in bulk; for each, its new id or None when it is a duplicate.
+
+        A duplicate is a release whose canonical URL, content hash, or (source, guid) is
+        already stored or appears earlier in the same batch. A release with no
+        ``cluster_id`` starts its own cluster (its id).
+        """
+        results: list[int | None] = [None] * len(releases)
+        for start in range(0, len(releases), _CHUNK):
+            chunk = releases[start : start + _CHUNK]
+            ids = await self._add_chunk(tx, chunk)
+            results[start : start + len(chunk)] = ids
+        return results
+
+    async def _add_chunk(self, tx: Transaction, chunk: Sequence[NewRelease]) -> list[int | None]:
+        seen_urls, seen_hashes, seen_guids = await self._existing(tx, chunk)
+        fresh: list[tuple[int, NewRelease]] = []
+        for index, release in enumerate(chunk):
+            guid_key = (release.source_id, release.guid)
+            if (
+                release.canonical_url in seen_urls
+                or release.content_hash in seen_hashes
+                or (release.guid is not None and guid_key in seen_guids)
+            ):
+                continue
+            seen_urls.add(release.canonical_url)
+            seen_hashes.add(release.content_hash)
+            if release.guid is not None:
+                seen_guids.add(guid_key)
+            fresh.append((index, release))
+        ids: list[int | None] = [None] * len(chunk)
+        if not fresh:
+            return ids
+        await tx.executemany(
+            "INSERT INTO releases (source_id, url, canonical_url, guid, content_hash, title, text,"
+            " published_at, ingested_at, language, summary, countries, primary_country, topics,"
+            " fingerprint, cluster_id, notify) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?, ?)",
+            [
+                (
+                    r.source_id,
+                    r.url,
+                    r.canonical_url,
+                    r.guid,
+                    r.content_hash,
+                    r.title,
+                    r.text,
+                    to_db(r.published_at),
+                    to_db(r.ingested_at),
+                    r.language,
+                    r.summary,
+                    ",".join(r.countries),
+                    r.primary_country,
+                    ",".join(r.topics),
+                    _signed64(r.fingerprint),
+                    r.cluster_id,
+                    int(r.notify),
+                )
+                for _, r in fresh
+            ],
+        )
+        placeholders = ",".join("?" * len(fresh))
+        rows = await tx.fetchall(
+            f"SELECT id, canonical_url FROM releases WHERE canonical_url IN ({placeholders})",
+            [r.canonical_url for _, r in fresh],
+        )
+        id_by_url = {row["canonical_url"]: int(row["id"]) for row in rows}
+        country_rows: list[tuple[str, int | None, int, int]] = []
+        topic_rows: list[tuple[str, int | None, int]] = []
+        search_rows: list[tuple[int, str]] = []
+        for index, release in fresh:
+            release_id = id_by_url[release.canonical_url]
+            ids[index] = release_id
+            ingested = to_db(release.ingested_at)
+            country_rows.extend(
+                (code, ingested, release_id, int(code == release.primary_country))
+                for code in release.countries
+            )
+            topic_rows.extend((topic, ingested, release_id) for topic in release.topics)
+            search_rows.append((release_id, release.search_text))
+        await tx.executemany(
+            "INSERT OR IGNORE INTO release_countries (country, ingested_at, release_id, is_primary)"
+            " VALUES (?, ?, ?, ?)",
+            country_rows,
+        )
+        await tx.executemany(
+            "INSERT OR IGNORE INTO release_topics (topic, ingested_at, release_id)"
+            " VALUES (?, ?, ?)",
+            topic_rows,
+        )
+        await tx.executemany("INSERT INTO release_search (rowid, body) VALUES (?, ?)", search_rows)
+        await tx.execute(
+            "UPDATE releases SET cluster_id = id"
+            f" WHERE cluster_id IS NULL AND id IN ({placeholders})",
+            [id_by_url[r.canonical_url] for _, r in fresh],
+        )
+        return ids
+
+    async def _existing(
+        self, tx: Transaction, chunk: Sequence[NewRelease]
+    ) -> tuple[set[str], set[str], set[tuple[int, str | None]]]:
+        marks = ",".join("?" * len(chunk))
+        rows = await tx.fetchall(
+            f"SELECT canonical_url, content_hash FROM releases WHERE canonical_url IN ({marks})"
+            f" UNION ALL SELECT canonical_url, content_hash FROM releases"
+            f" WHERE content_hash IN ({marks})",
+            [r.canonical_url for r in chunk] + [r.content_hash for r in chunk],
+        )
+        urls = {row["canonical_url"] for row in rows}
+        hashes = {row["content_hash"] for row in rows}
+        with_guid = [r for r in chunk if r.guid is not None]
+        guids: set[tuple[int, str | None]] = set()
+        if with_guid:
+            guid_marks = ",".join(["(?, ?)"] * len(with_guid))
+            params: list[object] = []
+            for r in with_guid:
+                params.extend((r.source_id, r.guid))
+            guid_rows = await tx.fetchall(
+                f"SELECT source_id, guid FROM releases WHERE (source_id, guid) IN"
+                f" (VALUES {guid_marks})",
+                params,
+            )
+            guids = {(row["source_id"], row["guid"]) for row in guid_rows}
+        return urls, hashes, guids
+
+    async def known(
+        self, source_id: int, guids: Iterable[str], canonical_urls: Iterable[str]
+    ) -> tuple[set[str], set[str]]:
+        """Which of these guids (for this source) and canonical URLs are already stored.
+
+        The pipeline asks before fetching article pages, so a re-poll costs no extraction.
+        """
+        guid_list = list(dict.fromkeys(guids))
+        url_list = list(dict.fromkeys(canonical_urls))
+        known_guids: set[str] = set()
+        known_urls: set[str] = set()
+        for start in range(0, len(guid_list), _CHUNK):
+            part = guid_list[start : start + _CHUNK]
+            rows = await self._db.fetchall(
+                f"SELECT guid FROM releases WHERE source_id = ? AND guid IN"
+                f" ({','.join('?' * len(part))})",
+                [source_id, *part],
+            )
+            known_guids.update(row["guid"] for row in rows)
+        for start in range(0, len(url_list), _CHUNK):
+            part = url_list[start : start + _CHUNK]
+            rows = await self._db.fetchall(
+                f"SELECT canonical_url FROM releases WHERE canonical_url IN"
+                f" ({','.join('?' * len(part))})",
+                part,
+            )
+            known_urls.update(row["canonical_url"] for row in rows)
+        return known_guids, known_urls
+
+    async def recent_fingerprints(self, since: datetime) -> list[ReleaseFingerprint]:
+        """Fingerprints of releases ingested since ``since``, for near-duplicate grouping."""
+        rows = await self._db.fetchall(
+            "SELECT id, cluster_id, fingerprint FROM releases WHERE ingested_at >= ?",
+            (to_db(since),),
+        )
+        return [
+            ReleaseFingerprint(
+                row["id"], row["cluster_id"] or row["id"], _unsigned64(row["fingerprint"])
+            )
+            for row in rows
+        ]
+
+    async def get(self, release_id: int) -> Release | None:
+        row = await self._db.fetchone(f"{_SELECT} WHERE r.id = ?", (release_id,))
+        return None if row is None else _to_release(row)
+
+    async def get_many(self, release_ids: Sequence[int]) -> list[Release]:
+        """Releases by id, in the order asked, missing ones left out."""
+        found: dict[int, Release] = {}
+        for start in range(0, len(release_ids), _CHUNK):
+            part = release_ids[start : start + _CHUNK]
+            rows = await self._db.fetchall(
+                f"{_SELECT} WHERE r.id IN ({','.join('?' * len(part))})", list(part)
+            )
+            found.update((row["id"], _to_release(row)) for row in rows)
+        return [found[i] for i in release_ids if i in found]
+
+    async def cluster_members(self, cluster_ids: Iterable[int]) -> dict[int, list[Release]]:
+        """Every release of each cluster, oldest first: the other sources of one story."""
+        ids = list(dict.fromkeys(cluster_ids))
+        members: dict[int, list[Release]] = {cluster: [] for cluster in ids}
+        for start in range(0, len(ids), _CHUNK):
+            part = ids[start : start + _CHUNK]
+            rows = await self._db.fetchall(
+                f"{_SELECT} WHERE r.cluster_id IN ({','.join('?' * len(part))}) ORDER BY r.id",
+                part,
+            )
+            for row in rows:
+                members[row["cluster_id"]].append(_to_release(row))
+        return members
+
+    async def matching(
+        self,
+        subscriber_id: int,
+        *,
+        since: datetime | None,
+        limit: int,
+        undelivered_only: bool = True,
+        notify_only: bool = False,
+    ) -> list[Release]:
+        """Releases matching a subscriber's subscriptions, newest first.
+
+        A release matches when any subscribed country or topic is among its tags, or any
+        subscribed keyword phrase occurs in its search text; it is dropped when any
+        excluded word occurs there. With ``undelivered_only``, releases whose
+        near-duplicate cluster already reached the subscriber are left out, so a story
+        republished by a second source is not sent again. ``since`` bounds the ingestion
+        time (None: all time). ``notify_only`` skips backlog stored without notification.
+        """
+        subscriptions = await self._db.fetchall(
+            "SELECT kind, term FROM subscriptions WHERE subscriber_id = ?", (subscriber_id,)
+        )
+        countries = [
+            row["term"] for row in subscriptions if row["kind"] == SubscriptionKind.COUNTRY
+        ]
+        topics = [row["term"] for row in subscriptions if row["kind"] == SubscriptionKind.TOPIC]
+        keywords = [row["term"] for row in subscriptions if row["kind"] == SubscriptionKind.KEYWORD]
+        excludes = [row["term"] for row in subscriptions if row["kind"] == SubscriptionKind.EXCLUDE]
+        since_ts = to_db(since) if since is not None else 0
+        params: dict[str, object] = {"since": since_ts, "sid": subscriber_id, "limit": limit}
+        candidates: list[str] = []
+        if countries:
+            marks = _bind(params, "c", countries)
+            candidates.append(
+                f"SELECT release_id FROM release_countries WHERE country IN ({marks})"
+                " AND ingested_at >= :since"
+            )
+        if topics:
+            marks = _bind(params, "t", topics)
+            candidates.append(
+                f"SELECT release_id FROM release_topics WHERE topic IN ({marks})"
+                " AND ingested_at >= :since"
+            )
+        keyword_query = _fts_any(keywords)
+        if keyword_query:
+            params["keywords"] = keyword_query
+            candidates.append(
+                "SELECT rowid FROM release_search WHERE release_search MATCH :keywords"
+            )
+        if not candidates:
+            return []
+        conditions = ["r.ingested_at >= :since"]
+        if notify_only:
+            conditions.append("r.notify = 1")
+        if undelivered_only:
+            conditions.append(
+                "NOT EXISTS (SELECT 1 FROM releases c JOIN deliveries d ON d.release_id = c.id"
+                " WHERE c.cluster_id = r.cluster_id AND d.subscriber_id = :sid)"
+            )
+        exclude_query = _fts_any(excludes)
+        if exclude_query:
+            params["excludes"] = exclude_query
+            conditions.append(
+                "r.id NOT IN (SELECT rowid FROM release_search"
+                " WHERE release_search MATCH :excludes)"
+            )
+        sql = (
+            f"{_SELECT} WHERE r.id IN ({' UNION '.join(candidates)}) AND "
+            + " AND ".join(conditions)
+            + " ORDER BY r.ingested_at DESC, r.id DESC LIMIT :limit"
+        )
+        rows = await self._db.fetchall(sql, params)
+        return [_to_release(row) for row in rows]
+
+    async def search(self, terms: Sequence[str], *, limit: int) -> list[Release]:
+        """Releases whose search text holds every term (lemmas), best match then newest first."""
+        query = " AND ".join(_fts_phrase(term) for term in terms if _fts_phrase(term))
+        if not query:
+            return []
+        rows = await self._db.fetchall(
+            f"{_SELECT} JOIN (SELECT rowid AS hit, rank FROM release_search"
+            " WHERE release_search MATCH :q ORDER BY rank LIMIT :scan) m ON m.hit = r.id"
+            " ORDER BY m.rank, r.ingested_at DESC LIMIT :limit",
+            # Scan a few times more hits than shown so the best-ranked ones are among them.
+            {"q": query, "limit": limit, "scan": limit * 20},
+        )
+        return [_to_release(row) for row in rows]
+
+    async def latest(self, *, limit: int) -> list[Release]:
+        """The newest releases of all sources."""
+        rows = await self._db.fetchall(
+            f"{_SELECT} ORDER BY r.ingested_at DESC, r.id DESC LIMIT ?", (limit,)
+        )
+        return [_to_release(row) for row in rows]
+
+    async def count(self) -> int:
+        return int(await self._db.fetchval("SELECT count(*) FROM releases") or 0)
+
+
+def _bind(params: dict[str, object], prefix: str, values: Sequence[str]) -> str:
+    names = []
+    for index, value in enumerate(values):
+        name = f"{prefix}{index}"
+        params[name] = value
+        names.append(f":{name}")
+    return ",".join(names)
+
+
+def _fts_phrase(term: str) -> str:
+    """A term as a quoted FTS5 phrase of its word tokens; '' when it has none."""
+    tokens = _FTS_TOKEN.findall(term.lower())
+    return f'"{" ".join(tokens)}"' if tokens else ""
+
+
+def _fts_any(terms: Sequence[str]) -> str:
+    return " OR ".join(phrase for phrase in map(_fts_phrase, terms) if phrase)
+
+
+def _signed64(value: int) -> int:
+    """SQLite integers are signed 64-bit; fingerprints are unsigned."""
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def _unsigned64(value: int) -> int:
+    return value + (1 << 64) if value < 0 else value
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part for part in value.split(",") if part)
+
+
+def _to_release(row: sqlite3.Row) -> Release:
+    return Release(
+        id=row["id"],
+        source_id=row["source_id"],
+        source_name=row["source_name"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        guid=row["guid"],
+        content_hash=row["content_hash"],
+        title=row["title"],
+        text=row["text"],
+        published_at=from_db(row["published_at"]),
+        ingested_at=from_db_required(row["ingested_at"]),
+        language=row["language"],
+        summary=row["summary"],
+        countries=_split(row["countries"]),
+        primary_country=row["primary_country"],
+        topics=_split(row["topics"]),
+        fingerprint=_unsigned64(row["fingerprint"]),
+        cluster_id=row["cluster_id"] or row["id"],
+        notify=bool(row["notify"]),
+    )
