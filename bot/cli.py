@@ -1,0 +1,117 @@
+"""The `depesha` command line (DESIGN §3): parses arguments, loads settings, dispatches.
+
+Heavy imports happen inside each subcommand, so `depesha --help` is instant and importing
+this module does nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
+
+#: Exit code for a configuration error (as for a usage error): fix the input, run again.
+EXIT_CONFIG = 2
+
+_DESCRIPTION = """\
+Депеша — a Telegram bot that collects press releases and news, tags them with countries
+and topics, writes short Russian summaries and sends subscribers their digests.
+Settings come from the environment and .env (see .env.example)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="depesha",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "run",
+        help="run the bot: updates from Telegram, the ingest job and the digest job (default)",
+        description="Run the bot in one process: long polling (or a webhook when WEBHOOK_URL "
+        "is set), polling the sources every INGEST_INTERVAL_MINUTES and sending digests.",
+    )
+    ingest = commands.add_parser(
+        "ingest",
+        help="poll all sources now and store new releases",
+        description="Poll every source of SOURCES_FILE with progress on stderr and one "
+        "summary line per source.",
+    )
+    ingest.add_argument(
+        "--once",
+        action="store_true",
+        help="poll once and exit (without it, keep polling every INGEST_INTERVAL_MINUTES)",
+    )
+    enrich = commands.add_parser(
+        "enrich",
+        help="analyse JSON Lines releases: countries, topics, summary",
+        description='Read JSON Lines with at least "id" and "text" (optionally "title", '
+        '"url", "published"); write one JSON object per line, in the same order, with '
+        "countries, primary_country, topics, summary and language. A bad line yields "
+        '{"id": …, "error": …} and processing goes on.',
+    )
+    enrich.add_argument("input", nargs="?", default="-", help="input file (default: stdin)")
+    enrich.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+    enrich.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: one per core)"
+    )
+    commands.add_parser(
+        "demo",
+        help="offline demo: ingest sample releases and print two subscribers' digests",
+        description="Serve bundled sample releases from a local HTTP server, run the real "
+        "pipeline into a temporary SQLite file, and print the digests two sample "
+        "subscribers would receive. Needs no token and no network.",
+    )
+    backup = commands.add_parser(
+        "backup",
+        help="copy the live database to PATH with SQLite's online backup",
+        description="Copy DATABASE_PATH to PATH while the bot keeps running.",
+    )
+    backup.add_argument("path", help="where to write the copy")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+        if command == "run":
+            settings.require_token()
+    except ConfigError as error:
+        print(f"depesha: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        return _dispatch(command, args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except ConfigError as error:
+        print(f"depesha: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    if command == "enrich":
+        from bot.enrich import run_enrich
+
+        return run_enrich(args.input, args.output, workers=args.workers)
+    if command == "demo":
+        from bot.demo.runner import run_demo
+
+        return asyncio.run(run_demo())
+    from bot import app
+
+    if command == "run":
+        return asyncio.run(app.run_bot(settings))
+    if command == "ingest":
+        return asyncio.run(app.run_ingest(settings, once=args.once))
+    if command == "backup":
+        return asyncio.run(app.run_backup(settings, args.path))
+    raise AssertionError(f"unhandled command {command}")
