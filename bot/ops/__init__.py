@@ -1,0 +1,1 @@
+"""Operations: health checks, Prometheus metrics, the HTTP server for both."""
