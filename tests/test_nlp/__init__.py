@@ -1,0 +1,1 @@
+"""Tests of the Russian NLP layer: countries, queries, lemmas."""
