@@ -1,0 +1,1 @@
+"""Tests of the local fakes themselves, so other tests can trust them."""

@@ -1,0 +1,1 @@
+"""Tests of the aiogram layer: handlers, keyboards, middlewares, the retry policy."""
