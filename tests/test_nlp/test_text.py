@@ -1,0 +1,135 @@
+"""Text clean-up: HTML, whitespace, repeated titles, datelines, attributions, sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlp.text import (
+    clean_text,
+    drop_repeated_title,
+    split_sentences,
+    strip_attribution,
+    strip_dateline,
+    strip_html,
+    words,
+)
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        (
+            "Мехико, 30 сентября 2025 года – Посольство провело приём.",
+            "Посольство провело приём.",
+        ),
+        ("Астана - 8 октября /KZinform/. Министр принял посла.", "Министр принял посла."),
+        (
+            "Астана. 30 июня. ИНТЕРФАКС-КАЗАХСТАН - Стороны подписали соглашение.",
+            "Стороны подписали соглашение.",
+        ),
+        ("москва, 1 дек — риа новости. пожар потушен за час.", "пожар потушен за час."),
+        ("МОСКВА, 22 октября. /ТАСС/. Глава МИД прибыл с визитом.", "Глава МИД прибыл с визитом."),
+        ("30 марта, Минск /Корр. БЕЛТА/. Открылась выставка.", "Открылась выставка."),
+        ("ДУШАНБЕ, 17 ноя — Sputnik. Совещание прошло в столице.", "Совещание прошло в столице."),
+        (
+            "Ташкент, Узбекистан (UzDaily.uz) —15 апреля прошла встреча.",
+            "15 апреля прошла встреча.",
+        ),
+        ("АСТАНА. КАЗИНФОРМ - Делегация посетила завод.", "Делегация посетила завод."),
+        # Not datelines: kept as they are.
+        ("24 ноября в Москве состоялось заседание.", "24 ноября в Москве состоялось заседание."),
+        ("Казахстан и Мексика – давние партнёры.", "Казахстан и Мексика – давние партнёры."),
+        (
+            "30 января 2025 г. и.о. посла провёл беседу.",
+            "30 января 2025 г. и.о. посла провёл беседу.",
+        ),
+        ("Сегодня, 27 января, министр принял посла.", "Сегодня, 27 января, министр принял посла."),
+        ("В Астане 5 мая прошёл форум.", "В Астане 5 мая прошёл форум."),
+        ("", ""),
+    ],
+)
+def test_strip_dateline(paragraph: str, expected: str) -> None:
+    assert strip_dateline(paragraph) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Посольство откроют в Мексике, сообщает Bizmedia.kz.", "Посольство откроют в Мексике."),
+        ("Министр прибыл в Баку — пишет Kazinform", "Министр прибыл в Баку."),
+        ("Как передает Report, стороны подписали план.", "Стороны подписали план."),
+        ("Об этом сообщает пресс-служба МИД.", ""),
+        ("Стороны обсудили торговлю и инвестиции.", "Стороны обсудили торговлю и инвестиции."),
+    ],
+)
+def test_strip_attribution(sentence: str, expected: str) -> None:
+    assert strip_attribution(sentence) == expected
+
+
+def test_title_repeated_twice_is_dropped() -> None:
+    title = "Посол провёл встречу с депутатами парламента"
+    text = f"{title}\n\n{title}\n\nАлматы, 2 мая 2024 года – Посол встретился с депутатами."
+    assert clean_text(text, title) == "Посол встретился с депутатами."
+
+
+def test_repeated_first_paragraph_dropped_without_title() -> None:
+    text = "Открыт новый центр\n\nОткрыт новый центр\n\nЦентр принял первых гостей."
+    assert drop_repeated_title(text, None) == "Центр принял первых гостей."
+
+
+def test_title_run_into_body_keeps_the_rest() -> None:
+    title = "Дипломаты обсудили ход реформ и перспективы сотрудничества"
+    text = f"{title} Встреча прошла в Астане."
+    assert drop_repeated_title(text, title) == "Встреча прошла в Астане."
+
+
+def test_html_entities_and_tags() -> None:
+    raw = "<p>Посол&nbsp;вручил &laquo;грамоты&raquo;</p><script>x()</script><br>Далее&amp;т.д."
+    cleaned = clean_text(raw)
+    assert "<" not in cleaned
+    assert "«грамоты»" in cleaned
+    assert "x()" not in cleaned
+    assert strip_html("a &amp;amp; b") == "a & b"
+
+
+def test_whitespace_and_meta_lines() -> None:
+    raw = "  2024-03-30 14:13 \n\n\n Автор Иван Петров\n\nПосол   провёл\tвстречу. "
+    assert clean_text(raw) == "Посол провёл встречу."
+
+
+def test_glued_sentences_split() -> None:
+    assert split_sentences(clean_text("Прошёл форум, сообщает БЕЛТА.В нём участвовали послы.")) == [
+        "Прошёл форум, сообщает БЕЛТА.",
+        "В нём участвовали послы.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", []),
+        ("Первое. Второе предложение!", ["Первое.", "Второе предложение!"]),
+        (
+            "Встречу провёл С.В. Лавров. Итоги подвели т.е. вчера.",
+            ["Встречу провёл С.В. Лавров.", "Итоги подвели т.е. вчера."],
+        ),
+        ("Строка без точки\n\nДругая строка.", ["Строка без точки", "Другая строка."]),
+    ],
+)
+def test_split_sentences(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_words_keep_compounds() -> None:
+    assert words("казахско-мексиканских отношений, 2025 г.") == [
+        "казахско-мексиканских",
+        "отношений",
+        "2025",
+        "г",
+    ]
+
+
+@pytest.mark.parametrize("garbage", ["", "   ", "\n\n", "!!! ??? ...", "<br><br>", "&nbsp;"])
+def test_garbage_cleans_to_empty_or_punctuation(garbage: str) -> None:
+    cleaned = clean_text(garbage)
+    assert not words(cleaned)
