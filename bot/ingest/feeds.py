@@ -1,0 +1,192 @@
+"""The one adapter around feedparser: RSS 0.9x/1.0 (RDF)/2.0 and Atom bytes → ``FeedItem``s.
+
+Always parses bytes already fetched (``feedparser.parse(bytes)``), never a URL, and is
+blocking: the pipeline calls it through ``asyncio.to_thread``. The bytes are decoded
+here first (``encoding.decode``, which knows the HTTP header) and handed to feedparser
+as UTF-8, so a cp1251 feed declared only in the header still parses. feedparser's
+untyped results stay inside this module.
+
+A feed that is not well-formed but still yields entries ("bozo") is accepted: real
+feeds break XML rules all the time. No entries plus a parse error, or an HTML page where
+a feed should be, raise ``ParseError`` with a short reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from bot.ingest.dates import parse_date
+from bot.ingest.encoding import decode, rewrite_xml_prolog_utf8
+from bot.ingest.items import FeedItem, ParseError
+from bot.ingest.listing import html_to_text
+from bot.ingest.urls import resolve_url
+
+_HTML_START = re.compile(
+    r"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html\b)", re.IGNORECASE | re.S
+)
+# Date fields in order of preference; feedparser maps dc:date to "updated".
+_DATE_FIELDS = ("published", "pubdate", "updated", "created", "dc_date", "issued")
+# Extensions some Russian feeds use for the full text (Yandex.News format).
+_FULL_TEXT_FIELDS = ("yandex_full-text", "yandex_fulltext", "full-text", "fulltext")
+
+__all__ = ["ParseError", "ParsedFeed", "parse_feed"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed: its title, its items in document order, and the reason it was
+    not well-formed (``None`` for a clean feed)."""
+
+    title: str
+    items: tuple[FeedItem, ...]
+    bozo_reason: str | None = None
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    tz: tzinfo | None = None,
+    now: datetime | None = None,
+) -> ParsedFeed:
+    """Parse feed ``body`` fetched from ``url`` (the base for relative links).
+
+    ``content_type`` is the response header (its charset is honoured); ``tz`` is the
+    zone assumed for dates without an offset. Entries with neither a link nor a title
+    are dropped. Raises ``ParseError`` for an HTML page, an empty or malformed document
+    with no entries, or a document that is not RSS/Atom at all.
+    """
+    import feedparser
+
+    text = decode(body, content_type)
+    if not text.strip():
+        raise ParseError("empty response")
+    if _HTML_START.match(text[:2048]):
+        raise ParseError("not a feed: got an HTML page")
+    parsed: Any = feedparser.parse(
+        rewrite_xml_prolog_utf8(text),
+        response_headers={"content-location": url, "content-type": "application/xml"},
+        sanitize_html=False,
+    )
+    entries: list[Any] = list(parsed.get("entries") or [])
+    bozo_reason = _bozo_reason(parsed)
+    version = str(parsed.get("version") or "")
+    if not entries:
+        if bozo_reason is not None:
+            raise ParseError(f"malformed feed: {bozo_reason}")
+        if not version:
+            if re.search(r"<(?:html|body|div)\b", text[:4096], re.IGNORECASE):
+                raise ParseError("not a feed: got an HTML page")
+            raise ParseError("not a feed: no RSS or Atom root element")
+    channel: Any = parsed.get("feed") or {}
+    items = []
+    moment = now or datetime.now(UTC)
+    for entry in entries:
+        item = _item(entry, url, tz, moment)
+        if item is not None:
+            items.append(item)
+    return ParsedFeed(
+        title=_text(channel.get("title")),
+        items=tuple(items),
+        bozo_reason=bozo_reason,
+    )
+
+
+def _bozo_reason(parsed: Any) -> str | None:
+    if not parsed.get("bozo"):
+        return None
+    exc = parsed.get("bozo_exception")
+    name = type(exc).__name__ if exc is not None else ""
+    # A declared/used encoding mismatch is harmless once the text is UTF-8.
+    if name in {"CharacterEncodingOverride", "NonXMLContentType"}:
+        return None
+    message = str(getattr(exc, "getMessage", lambda: exc)()) if exc is not None else ""
+    return (message or name or "not well-formed").strip()[:200]
+
+
+def _text(value: Any) -> str:
+    return html_to_text(str(value)) if value else ""
+
+
+def _item(entry: Any, base: str, tz: tzinfo | None, now: datetime) -> FeedItem | None:
+    link = _link(entry, base)
+    title = _text(entry.get("title"))
+    summary = _text(entry.get("summary"))
+    body = _body(entry)
+    if body and summary == body:
+        summary = ""
+    if not title and not link:
+        return None
+    if not title:
+        title = _first_sentence(body or summary)
+    raw_guid = str(entry.get("id") or "").strip()
+    if not link and raw_guid.startswith(("http://", "https://")):
+        link = resolve_url(base, raw_guid)
+    if not link:
+        return None
+    guid = raw_guid or link
+    published = _published(entry, tz, now)
+    if not guid:
+        guid = hashlib.sha256(f"{title}|{published}".encode()).hexdigest()
+    return FeedItem(
+        guid=guid,
+        url=link,
+        title=title,
+        summary=summary,
+        published=published,
+        body=body,
+    )
+
+
+def _link(entry: Any, base: str) -> str | None:
+    href = entry.get("link")
+    if not href:
+        for link in entry.get("links") or []:
+            if link.get("rel", "alternate") == "alternate" and link.get("href"):
+                href = link["href"]
+                break
+    return resolve_url(base, str(href)) if href else None
+
+
+def _body(entry: Any) -> str:
+    best = ""
+    for content in entry.get("content") or []:
+        value = _text(content.get("value"))
+        if len(value) > len(best):
+            best = value
+    for field in _FULL_TEXT_FIELDS:
+        value = _text(entry.get(field))
+        if len(value) > len(best):
+            best = value
+    return best
+
+
+def _published(entry: Any, tz: tzinfo | None, now: datetime) -> datetime | None:
+    for field in _DATE_FIELDS:
+        raw = entry.get(field)
+        if raw:
+            found = parse_date(str(raw), tz=tz, now=now)
+            if found is not None:
+                return found
+    # feedparser's own parse (UTC struct_time) knows a few exotic formats ours does not.
+    for field in ("published_parsed", "updated_parsed", "created_parsed"):
+        struct = entry.get(field)
+        if struct:
+            try:
+                year, month, day, hour, minute, second = (int(part) for part in struct[:6])
+                return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    head = text.strip().split("\n", 1)[0]
+    match = re.match(r"(.+?[.!?…])(?:\s|$)", head)
+    sentence = match.group(1) if match else head
+    return sentence[:limit].rstrip()

@@ -1,0 +1,1 @@
+"""Tests of bot.ingest: sources file, fetching, parsing, extraction, de-duplication."""
