@@ -67,13 +67,22 @@ class ReleaseRepository:
         ids: list[int | None] = [None] * len(chunk)
         if not fresh:
             return ids
-        await tx.executemany(
-            "INSERT INTO releases (source_id, url, canonical_url, guid, content_hash, title, text,"
-            " published_at, ingested_at, language, summary, countries, primary_country, topics,"
-            " fingerprint, cluster_id, notify) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            " ?, ?, ?)",
-            [
+        # Ids are handed out here rather than read back after the INSERT: the transaction
+        # holds the write lock (BEGIN IMMEDIATE), so max(id) + 1 is what SQLite would pick,
+        # and knowing the id up front lets a new release name itself as its cluster
+        # without a second UPDATE of every row.
+        row = await tx.fetchone("SELECT coalesce(max(id), 0) FROM releases")
+        next_id = (int(row[0]) if row is not None else 0) + 1
+        release_rows: list[tuple[object, ...]] = []
+        country_rows: list[tuple[str, int | None, int, int]] = []
+        topic_rows: list[tuple[str, int | None, int]] = []
+        search_rows: list[tuple[int, str]] = []
+        for release_id, (index, r) in enumerate(fresh, start=next_id):
+            ids[index] = release_id
+            ingested = to_db(r.ingested_at)
+            release_rows.append(
                 (
+                    release_id,
                     r.source_id,
                     r.url,
                     r.canonical_url,
@@ -82,38 +91,29 @@ class ReleaseRepository:
                     r.title,
                     r.text,
                     to_db(r.published_at),
-                    to_db(r.ingested_at),
+                    ingested,
                     r.language,
                     r.summary,
                     ",".join(r.countries),
                     r.primary_country,
                     ",".join(r.topics),
                     _signed64(r.fingerprint),
-                    r.cluster_id,
+                    release_id if r.cluster_id is None else r.cluster_id,
                     int(r.notify),
                 )
-                for _, r in fresh
-            ],
-        )
-        placeholders = ",".join("?" * len(fresh))
-        rows = await tx.fetchall(
-            f"SELECT id, canonical_url FROM releases WHERE canonical_url IN ({placeholders})",
-            [r.canonical_url for _, r in fresh],
-        )
-        id_by_url = {row["canonical_url"]: int(row["id"]) for row in rows}
-        country_rows: list[tuple[str, int | None, int, int]] = []
-        topic_rows: list[tuple[str, int | None, int]] = []
-        search_rows: list[tuple[int, str]] = []
-        for index, release in fresh:
-            release_id = id_by_url[release.canonical_url]
-            ids[index] = release_id
-            ingested = to_db(release.ingested_at)
-            country_rows.extend(
-                (code, ingested, release_id, int(code == release.primary_country))
-                for code in release.countries
             )
-            topic_rows.extend((topic, ingested, release_id) for topic in release.topics)
-            search_rows.append((release_id, release.search_text))
+            country_rows.extend(
+                (code, ingested, release_id, int(code == r.primary_country)) for code in r.countries
+            )
+            topic_rows.extend((topic, ingested, release_id) for topic in r.topics)
+            search_rows.append((release_id, r.search_text))
+        await tx.executemany(
+            "INSERT INTO releases (id, source_id, url, canonical_url, guid, content_hash, title,"
+            " text, published_at, ingested_at, language, summary, countries, primary_country,"
+            " topics, fingerprint, cluster_id, notify) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?, ?, ?, ?, ?, ?)",
+            release_rows,
+        )
         await tx.executemany(
             "INSERT OR IGNORE INTO release_countries (country, ingested_at, release_id, is_primary)"
             " VALUES (?, ?, ?, ?)",
@@ -125,11 +125,6 @@ class ReleaseRepository:
             topic_rows,
         )
         await tx.executemany("INSERT INTO release_search (rowid, body) VALUES (?, ?)", search_rows)
-        await tx.execute(
-            "UPDATE releases SET cluster_id = id"
-            f" WHERE cluster_id IS NULL AND id IN ({placeholders})",
-            [id_by_url[r.canonical_url] for _, r in fresh],
-        )
         return ids
 
     async def _existing(
@@ -151,9 +146,11 @@ class ReleaseRepository:
             params: list[object] = []
             for r in with_guid:
                 params.extend((r.source_id, r.guid))
+            # A join from the VALUES list searches the (source_id, guid) index once per
+            # pair; the row-value form `(source_id, guid) IN (VALUES …)` scans all of it.
             guid_rows = await tx.fetchall(
-                f"SELECT source_id, guid FROM releases WHERE (source_id, guid) IN"
-                f" (VALUES {guid_marks})",
+                f"SELECT r.source_id, r.guid FROM (VALUES {guid_marks}) AS v"
+                " JOIN releases r ON r.source_id = v.column1 AND r.guid = v.column2",
                 params,
             )
             guids = {(row["source_id"], row["guid"]) for row in guid_rows}

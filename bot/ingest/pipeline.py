@@ -97,6 +97,12 @@ class AnalyzerLike(Protocol):
     ) -> AnalysisLike: ...
 
 
+class AsyncSummarizer(Protocol):
+    """An optional second summarizer (the LLM one): returns ``fallback`` on any failure."""
+
+    async def summarize(self, title: str, text: str, fallback: str) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class IngestReport:
     """The outcome of polling one source, for progress lines and logs.
@@ -173,6 +179,7 @@ class IngestPipeline:
         default_interval_minutes: int = DEFAULT_INTERVAL_MINUTES,
         max_concurrent_sources: int = MAX_CONCURRENT_SOURCES,
         max_article_fetches: int = MAX_ARTICLE_FETCHES,
+        summarizer: AsyncSummarizer | None = None,
     ) -> None:
         self._storage = storage
         self._fetcher = fetcher
@@ -181,6 +188,7 @@ class IngestPipeline:
         self._default_interval = default_interval_minutes
         self._max_sources = max_concurrent_sources
         self._max_articles = max_article_fetches
+        self._summarizer = summarizer
         self._sources_mtime: float | None = None
 
     # ------------------------------------------------------------------ sources file
@@ -296,11 +304,13 @@ class IngestPipeline:
         candidates, duplicates = await self._fresh(source, items)
         errors = await self._complete_texts(candidates)
         analyses = await asyncio.to_thread(self._analyse, spec, candidates)
+        summaries = await self._summaries(candidates, analyses)
         stored, duplicates_at_store = await self._store(
             source,
             spec,
             candidates,
             analyses,
+            summaries,
             recent=recent or _RecentFingerprints(),
             etag=result.etag,
             last_modified=result.last_modified,
@@ -384,6 +394,23 @@ class IngestPipeline:
                 candidate.fingerprint = simhash(both)
         return analyses
 
+    async def _summaries(
+        self, candidates: Sequence[_Candidate], analyses: Sequence[AnalysisLike]
+    ) -> list[str]:
+        """The extractive summaries, or the second summarizer's (SUMMARIZER=llm), which
+        falls back to the extractive one for any release it cannot summarise."""
+        if self._summarizer is None:
+            return [analysis.summary for analysis in analyses]
+        summarizer = self._summarizer
+        return list(
+            await asyncio.gather(
+                *(
+                    summarizer.summarize(c.title, c.text, fallback=a.summary)
+                    for c, a in zip(candidates, analyses, strict=True)
+                )
+            )
+        )
+
     def _plan_clusters(self, candidates: Sequence[_Candidate], recent: _RecentFingerprints) -> None:
         """Give each candidate the cluster of a recent near-duplicate, or mark it as
         depending on an earlier near-duplicate of this same poll."""
@@ -412,6 +439,7 @@ class IngestPipeline:
         spec: SourceSpec,
         candidates: Sequence[_Candidate],
         analyses: Sequence[AnalysisLike],
+        summaries: Sequence[str],
         *,
         recent: _RecentFingerprints,
         etag: str | None,
@@ -440,7 +468,7 @@ class IngestPipeline:
                 published_at=candidate.item.published,
                 ingested_at=now,
                 language=analysis.language,
-                summary=analysis.summary,
+                summary=summaries[index],
                 countries=analysis.countries,
                 primary_country=analysis.primary_country,
                 topics=analysis.topics,

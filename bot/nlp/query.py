@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from bot.nlp.taxonomy import TOPIC_LABELS
+from bot.nlp.text import MAX_ABBREVIATION_LEN
 
 if TYPE_CHECKING:
     from bot.nlp.countries import CountryGazetteer
@@ -158,10 +159,18 @@ def lemmatize_words(text: str, morph: Morphology, *, with_parts: bool = True) ->
     result: list[str] = []
     for match in _WORD_RE.finditer(text):
         word = match.group()
-        result.append(morph.lemma(word))
+        result.append(_lemma(word, morph))
         if with_parts and "-" in word:
-            result.extend(morph.lemma(part) for part in word.split("-") if part)
+            result.extend(_lemma(part, morph) for part in word.split("-") if part)
     return result
+
+
+def _lemma(word: str, morph: Morphology) -> str:
+    # Short all-capital abbreviations are names, not words: pymorphy3 would turn «ИИ»
+    # into «ия» and «ОАЭ» into something else, so they are only lower-cased.
+    if 1 < len(word) <= MAX_ABBREVIATION_LEN and word.isupper():
+        return word.lower().replace("ё", "е")
+    return morph.lemma(word)
 
 
 def normalize_phrase(text: str, morph: Morphology) -> str:

@@ -2,47 +2,67 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 
-#: Delivery lag buckets, in seconds: instant pushes land within a minute or two, daily
-#: digests up to a day after ingestion.
-_LAG_BUCKETS = (5, 15, 30, 60, 120, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400)
+from bot.digest.deliver import DeliveryStats
+
+
+class _DeliveryCollector(Collector):
+    """Reads the deliverer's plain counters at scrape time, so the hot send path does
+    not touch prometheus_client at all."""
+
+    def __init__(self, stats: DeliveryStats) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Any]:
+        stats = self._stats
+        yield CounterMetricFamily(
+            "depesha_messages_sent",
+            "Digest and instant messages delivered to chats.",
+            value=stats.sent,
+        )
+        errors = CounterMetricFamily(
+            "depesha_send_errors",
+            "Telegram refusals and failures while delivering, by kind.",
+            labels=["kind"],
+        )
+        for kind, count in sorted(stats.errors.items()):
+            errors.add_metric([kind], count)
+        yield errors
+        yield CounterMetricFamily(
+            "depesha_flood_waits",
+            "429 answers waited out while delivering.",
+            value=stats.flood_waits,
+        )
+        lag = GaugeMetricFamily(
+            "depesha_delivery_lag_seconds",
+            "How late scheduled digests went out after their due time.",
+            labels=["which"],
+        )
+        lag.add_metric(["last"], stats.lag_seconds_last)
+        lag.add_metric(["max"], stats.lag_seconds_max)
+        yield lag
 
 
 class Metrics:
-    """The counters the issue names, incremented by the services that do the work."""
+    """The figures an operator watches: ingestion, delivery, failures, lag."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.releases_ingested: Any = Counter(
-            "depesha_releases_ingested_total",
+            "depesha_releases_ingested",
             "Releases stored by the ingest pipeline.",
             registry=self.registry,
         )
         self.source_failures: Any = Counter(
-            "depesha_source_failures_total",
+            "depesha_source_failures",
             "Source polls that failed, by source.",
             ["source"],
-            registry=self.registry,
-        )
-        self.messages_sent: Any = Counter(
-            "depesha_messages_sent_total",
-            "Digest and instant messages delivered to chats.",
-            ["kind"],
-            registry=self.registry,
-        )
-        self.send_errors: Any = Counter(
-            "depesha_send_errors_total",
-            "Telegram refusals while delivering, by kind (retry_after, blocked, …).",
-            ["kind"],
-            registry=self.registry,
-        )
-        self.delivery_lag: Any = Histogram(
-            "depesha_delivery_lag_seconds",
-            "Time from a release's ingestion to its delivery to a chat.",
-            buckets=_LAG_BUCKETS,
             registry=self.registry,
         )
         self.subscribers_active: Any = Gauge(
@@ -56,6 +76,10 @@ class Metrics:
             "Unix time of the last successful source poll.",
             registry=self.registry,
         )
+
+    def watch_deliveries(self, stats: DeliveryStats) -> None:
+        """Expose the deliverer's counters (call once, with the process's deliverer)."""
+        self.registry.register(_DeliveryCollector(stats))
 
     def render(self) -> bytes:
         """The text exposition format served at /metrics."""

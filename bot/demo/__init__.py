@@ -1,0 +1,1 @@
+"""The offline demo (`depesha demo`): sample releases, the local site serving them, the runner."""

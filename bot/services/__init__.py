@@ -1,0 +1,1 @@
+"""Application services shared by the Telegram handlers and the scheduler (no aiogram here)."""

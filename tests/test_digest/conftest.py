@@ -1,0 +1,86 @@
+"""Fixtures for digest tests: a migrated SQLite file, the fake Bot API, a real Bot, a clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiogram import Bot
+
+from bot.digest.deliver import Deliverer
+from bot.digest.ratelimit import RateLimiter
+from bot.digest.service import DigestService
+from storage.store import Storage
+from tests.fakes.telegram_api import FakeTelegram, SentMessage
+from tests.test_digest.factory import T0, make_bot
+
+NAMES = {"MX": "Мексика", "KZ": "Казахстан", "US": "США"}
+
+
+class Clock:
+    """The application clock for tests: stands still until moved."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    store = await Storage.open(tmp_path / "digest.sqlite3")
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
+    instance = make_bot(tg.base_url, tg.token)
+    yield instance
+    await instance.session.close()
+
+
+@pytest.fixture
+def limiter() -> RateLimiter:
+    # Fast for tests: the fake is not enforcing limits here; pacing has its own tests.
+    return RateLimiter(1000, chat_interval=0.0, group_interval=0.0)
+
+
+@pytest.fixture
+def deliverer(bot: Bot, storage: Storage, limiter: RateLimiter, clock: Clock) -> Deliverer:
+    return Deliverer(
+        bot, storage, limiter, clock=clock, max_transient_attempts=3, backoff_base=0.01
+    )
+
+
+@pytest.fixture
+def service(storage: Storage, deliverer: Deliverer, clock: Clock) -> DigestService:
+    return DigestService(
+        storage,
+        deliverer,
+        clock=clock,
+        country_name=lambda code: NAMES.get(code, code),
+        concurrency=8,
+    )
+
+
+def links(messages: list[SentMessage]) -> list[str]:
+    """Every link the chat received (tests use releases without other sources)."""
+    return [e["url"] for m in messages for e in m.entities if e["type"] == "text_link"]

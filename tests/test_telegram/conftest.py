@@ -1,0 +1,259 @@
+"""The whole bot against the fake Bot API server: a real Bot and Dispatcher polling it, a
+real migrated SQLite file, real NLP objects (built once per session).
+
+``running_app`` is the single place that builds the object graph; when ``bot/app.py``'s
+``build_application`` lands, it is the one function to switch over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.digest.deliver import Deliverer
+from bot.digest.ratelimit import RateLimiter
+from bot.digest.service import DigestService
+from bot.nlp.analyzer import Analyzer
+from bot.nlp.countries import CountryGazetteer
+from bot.nlp.morph import Morphology
+from bot.nlp.summarize import ExtractiveSummarizer
+from bot.nlp.text import lemmatize, words
+from bot.nlp.topics import TopicClassifier
+from bot.services.admin import AdminService
+from bot.services.chats import ChatService
+from bot.services.reading import ReadingService
+from bot.services.subscriptions import SubscriptionService
+from bot.services.timezones import TimezoneResolver
+from bot.telegram.middlewares import ThrottlingMiddleware
+from bot.telegram.retry import RetryMiddleware, RetryPolicy
+from bot.telegram.setup import create_bot, create_dispatcher
+from storage.models import NewRelease, SourceConfig
+from storage.store import Storage
+from tests.fakes.telegram_api import FakeTelegram, SentMessage
+
+#: Monday 10 March 2025, 06:00 UTC = 11:00 in Almaty: times are data here.
+START = datetime(2025, 3, 10, 6, 0, tzinfo=UTC)
+ADMIN_ID = 777
+USER_ID = 1001
+OTHER_USER_ID = 1002
+GROUP_ID = -100500
+GROUP_ADMIN_ID = 501
+GROUP_MEMBER_ID = 502
+
+
+class FakeClock:
+    """The clock seam, under the test's control."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@dataclass
+class Ingest:
+    """A stand-in for the ingest pipeline behind /ingest: counts calls, can fail."""
+
+    calls: int = 0
+    error: Exception | None = None
+
+    async def __call__(self) -> str:
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        return "3 источника опрошены, новых новостей: 2"
+
+
+@dataclass
+class NLP:
+    morph: Morphology
+    gazetteer: CountryGazetteer
+    timezones: TimezoneResolver
+    analyzer: Analyzer
+
+
+@pytest.fixture(scope="session")
+def nlp() -> NLP:
+    morph = Morphology()
+    gazetteer = CountryGazetteer.load(morph)
+    analyzer = Analyzer(morph, gazetteer, TopicClassifier.load(morph), ExtractiveSummarizer())
+    return NLP(morph, gazetteer, TimezoneResolver(morph), analyzer)
+
+
+@dataclass
+class App:
+    """A running bot and the handles a conversation needs."""
+
+    tg: FakeTelegram
+    storage: Storage
+    clock: FakeClock
+    nlp: NLP
+    ingest: Ingest
+    throttle: ThrottlingMiddleware
+    chats: ChatService
+    source_id: int = 0
+    _releases: int = field(default=0)
+
+    async def say(
+        self,
+        chat_id: int,
+        text: str | None,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109 — one line per step, as FakeTelegram's waits
+        **kwargs: Any,
+    ) -> SentMessage:
+        """Send a message as a user and return the bot's (first) answer."""
+        self.tg.push_message(chat_id, text, **kwargs)
+        return await self.tg.next_message(chat_id, timeout=timeout)
+
+    async def press(
+        self, chat_id: int, message: SentMessage, label: str, *, user_id: int | None = None
+    ) -> str:
+        """Press the button labelled ``label`` under ``message``; return its callback data
+        once the bot has answered the callback query."""
+        data = message.button_data(label)
+        update = self.tg.push_callback(chat_id, data, message.message_id, user_id=user_id)
+        query_id = update["callback_query"]["id"]
+        await self.wait_until(lambda: query_id not in self.tg.unanswered_callbacks)
+        return data
+
+    async def wait_until(self, condition: Any, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Poll ``condition`` (a state of the fake server, which has no event for it)."""
+        async with asyncio.timeout(timeout):
+            while not condition():  # noqa: ASYNC110 — see the docstring
+                await asyncio.sleep(0.005)
+
+    async def add_release(
+        self, title: str, text: str, *, ago: timedelta = timedelta(hours=1)
+    ) -> int:
+        """Analyse and store a release the way the pipeline would; return its id."""
+        analysis = self.nlp.analyzer.analyze(title=title, text=text)
+        self._releases += 1
+        n = self._releases
+        when = self.clock() - ago
+        release = NewRelease(
+            source_id=self.source_id,
+            url=f"https://mfa.example/news/{n}",
+            canonical_url=f"https://mfa.example/news/{n}",
+            guid=f"n{n}",
+            content_hash=hashlib.sha1(f"{title}{n}".encode()).hexdigest(),
+            title=title,
+            text=text,
+            published_at=when,
+            ingested_at=when,
+            language=analysis.language,
+            summary=analysis.summary,
+            countries=analysis.countries,
+            primary_country=analysis.primary_country,
+            topics=analysis.topics,
+            search_text=analysis.search_text,
+            fingerprint=n,
+        )
+        async with self.storage.db.transaction() as tx:
+            release_id = await self.storage.releases.add(tx, release)
+        assert release_id is not None
+        return release_id
+
+
+@asynccontextmanager
+async def running_app(
+    tmp_path: Path,
+    nlp: NLP,
+    *,
+    tg: FakeTelegram | None = None,
+    admin_ids: frozenset[int] = frozenset({ADMIN_ID}),
+    throttle: ThrottlingMiddleware | None = None,
+) -> AsyncIterator[App]:
+    """Build the whole application against a fake Bot API server and poll it."""
+    own_server = tg is None
+    server = tg or FakeTelegram()
+    if own_server:
+        await server.start()
+    storage = await Storage.open(tmp_path / "bot.sqlite3")
+    clock = FakeClock()
+    ingest = Ingest()
+    # Scripted conversations tap faster than any person; the flood tests pass the real one.
+    throttle = throttle or ThrottlingMiddleware(rate=1000.0, burst=1000)
+    # Tests must not sleep through real backoffs: Telegram's 429 waits stay as asked.
+    retry = RetryMiddleware(RetryPolicy(backoff_base=0.01, backoff_max=0.05))
+    bot = create_bot(server.token, server.base_url, retry=retry)
+    chats = ChatService(
+        storage,
+        clock=clock,
+        timezones=nlp.timezones,
+        default_timezone="Asia/Almaty",
+        default_digest_time="09:00",
+    )
+    subscriptions = SubscriptionService(
+        storage, chats, gazetteer=nlp.gazetteer, morph=nlp.morph, clock=clock
+    )
+    deliverer = Deliverer(bot, storage, RateLimiter(30.0), clock=clock)
+    digests = DigestService(
+        storage,
+        deliverer,
+        clock=clock,
+        country_name=nlp.gazetteer.name,
+        lemmatize=lambda text: lemmatize(words(text), nlp.morph),
+    )
+    reading = ReadingService(chats, digests, morph=nlp.morph)
+    admin = AdminService(storage, clock=clock, trigger_ingest=ingest)
+    dp = create_dispatcher(
+        throttling=throttle,
+        chats=chats,
+        subscriptions=subscriptions,
+        reading=reading,
+        admin=admin,
+        admin_ids=admin_ids,
+        clock=clock,
+    )
+    async with storage.db.transaction() as tx:
+        await storage.sources.sync(
+            tx,
+            [SourceConfig("МИД РК — новости", "https://mfa.example/rss", "rss", country="KZ")],
+            clock(),
+        )
+    source_id = (await storage.sources.all())[0].id
+    polling = asyncio.create_task(
+        dp.start_polling(
+            bot,
+            polling_timeout=1,
+            handle_signals=False,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
+    )
+    app = App(server, storage, clock, nlp, ingest, throttle, chats, source_id)
+    try:
+        yield app
+    finally:
+        await dp.stop_polling()
+        await polling
+        await bot.session.close()
+        await storage.close()
+        if own_server:
+            await server.close()
+
+
+@pytest.fixture
+async def app(tmp_path: Path, nlp: NLP) -> AsyncIterator[App]:
+    async with running_app(tmp_path, nlp) as running:
+        yield running
+
+
+@pytest.fixture
+def caplog_errors(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Captures handler error logs for the error-router tests."""
+    caplog.set_level(logging.ERROR, logger="bot.telegram.handlers.errors")
+    return caplog
