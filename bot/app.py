@@ -41,11 +41,12 @@ from bot.ops.health import HealthChecker
 from bot.ops.metrics import Metrics
 from bot.ops.web import create_ops_app, start_site
 from bot.scheduler import Scheduler
-from bot.services.admin import AdminService
+from bot.services.admin import AdminService, IngestTrigger
 from bot.services.chats import ChatService
 from bot.services.reading import ReadingService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.timezones import TimezoneResolver
+from bot.telegram.middlewares import ThrottlingMiddleware
 from bot.telegram.retry import RetryMiddleware
 from bot.telegram.setup import create_bot, create_dispatcher, set_commands
 from bot.telegram.webhook import add_webhook_route, register_webhook, webhook_path
@@ -58,6 +59,9 @@ log = logging.getLogger(__name__)
 #: has come (INGEST_INTERVAL_MINUTES, a source's override, or its failure back-off), so
 #: a per-source interval shorter than the default is honoured without a job per source.
 INGEST_JOB_MINUTES = 1
+
+#: Seconds one getUpdates long poll may wait for updates (Telegram allows up to 50).
+POLLING_TIMEOUT_SECONDS = 30
 
 #: The webhook and health servers listen on every interface: in Docker or behind a load
 #: balancer the traffic does not come from loopback.
@@ -99,6 +103,7 @@ class Application:
     bot: Bot
     dispatcher: Dispatcher
     digests: DigestService
+    chats: ChatService
     admin: AdminService
     scheduler: Scheduler
     health: HealthChecker
@@ -148,21 +153,31 @@ class Application:
 
     # ------------------------------------------------------------------ life cycle
 
-    async def start(self) -> None:
-        """Everything but receiving updates: commands, recovery, scheduler, health port."""
+    async def start(self, *, jobs: bool = True) -> None:
+        """Everything but receiving updates: the command menu, re-sending what a crash
+        left claimed, the scheduled jobs (``jobs=False`` leaves them to the caller, as
+        conversation tests do) and the health port."""
         await set_commands(self.bot, self.settings.admin_ids)
         recovered = await self.digests.recover()
         if recovered:
             log.info("re-sent %d message(s) claimed before the last stop", recovered)
-        self.scheduler.start()
+        if jobs:
+            self.scheduler.start()
         if self.settings.health_port and not self.settings.webhook_url:
             ops = create_ops_app(self.health, self.metrics)
             self._runners.append(await start_site(ops, LISTEN_HOST, self.settings.health_port))
 
-    async def run_polling(self) -> None:
-        """Long polling until cancelled or stopped by a signal."""
+    async def run_polling(self, *, polling_timeout: int = POLLING_TIMEOUT_SECONDS) -> None:
+        """Long polling until ``dispatcher.stop_polling()``."""
         await self.bot.delete_webhook(drop_pending_updates=False)
-        await self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
+        await self.dispatcher.start_polling(
+            self.bot,
+            polling_timeout=polling_timeout,
+            handle_signals=False,
+            close_bot_session=False,
+            # my_chat_member (removed from a group) and migrations are not default updates.
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
 
     async def run_webhook(self, stop: asyncio.Event) -> None:
         """Serve Telegram's POSTs (and /healthz, /metrics) on WEBHOOK_PORT until ``stop``."""
@@ -202,9 +217,17 @@ async def build_application(
     clock: Clock = utc_now,
     language: Language | None = None,
     storage: Storage | None = None,
+    throttling: ThrottlingMiddleware | None = None,
+    retry: RetryMiddleware | None = None,
+    trigger_ingest: IngestTrigger | None = None,
 ) -> Application:
-    """Build the whole object graph (no network I/O yet). ``language`` and ``storage`` may
-    be passed in by tests and benchmarks that already hold them."""
+    """Build the whole object graph (no network I/O yet).
+
+    The keyword arguments after ``clock`` are seams for tests and benchmarks: objects they
+    already hold (``language``, ``storage``), a lenient ``throttling`` for scripted
+    conversations, a ``retry`` policy with short backoffs, and a stand-in for the
+    pipeline behind /ingest. Left out, the production objects are built.
+    """
     token = settings.require_token()
     if language is None:
         language = await asyncio.to_thread(Language.build)
@@ -221,7 +244,7 @@ async def build_application(
         default_interval_minutes=settings.ingest_interval_minutes,
         summarizer=llm,
     )
-    bot = create_bot(token, settings.telegram_api_url, retry=RetryMiddleware())
+    bot = create_bot(token, settings.telegram_api_url, retry=retry or RetryMiddleware())
     deliverer = Deliverer(bot, storage, RateLimiter(settings.broadcast_rate), clock=clock)
     morph = language.morph
     digests = DigestService(
@@ -245,11 +268,12 @@ async def build_application(
     reading = ReadingService(chats, digests, morph=morph)
     app_ref: list[Application] = []
 
-    async def trigger_ingest() -> str:
+    async def ingest_all() -> str:
         return await app_ref[0].ingest_all()
 
-    admin = AdminService(storage, clock=clock, trigger_ingest=trigger_ingest)
+    admin = AdminService(storage, clock=clock, trigger_ingest=trigger_ingest or ingest_all)
     dispatcher = create_dispatcher(
+        throttling=throttling,
         chats=chats,
         subscriptions=subscriptions,
         reading=reading,
@@ -274,6 +298,7 @@ async def build_application(
         bot=bot,
         dispatcher=dispatcher,
         digests=digests,
+        chats=chats,
         admin=admin,
         scheduler=scheduler,
         health=health,

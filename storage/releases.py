@@ -21,6 +21,9 @@ _SELECT = (
 #: SQLite's default limit on host parameters is 32766 since 3.32; stay far below it.
 _CHUNK = 500
 
+#: How many of the newest full-text matches /search ranks by relevance.
+SEARCH_WINDOW = 300
+
 _FTS_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -55,12 +58,12 @@ class ReleaseRepository:
             guid_key = (release.source_id, release.guid)
             if (
                 release.canonical_url in seen_urls
-                or release.content_hash in seen_hashes
+                or (release.source_id, release.content_hash) in seen_hashes
                 or (release.guid is not None and guid_key in seen_guids)
             ):
                 continue
             seen_urls.add(release.canonical_url)
-            seen_hashes.add(release.content_hash)
+            seen_hashes.add((release.source_id, release.content_hash))
             if release.guid is not None:
                 seen_guids.add(guid_key)
             fresh.append((index, release))
@@ -129,32 +132,42 @@ class ReleaseRepository:
 
     async def _existing(
         self, tx: Transaction, chunk: Sequence[NewRelease]
-    ) -> tuple[set[str], set[str], set[tuple[int, str | None]]]:
+    ) -> tuple[set[str], set[tuple[int, str]], set[tuple[int, str | None]]]:
+        """Which keys of ``chunk`` are stored: canonical URLs, (source, content hash) and
+        (source, guid) pairs."""
         marks = ",".join("?" * len(chunk))
-        rows = await tx.fetchall(
-            f"SELECT canonical_url, content_hash FROM releases WHERE canonical_url IN ({marks})"
-            f" UNION ALL SELECT canonical_url, content_hash FROM releases"
-            f" WHERE content_hash IN ({marks})",
-            [r.canonical_url for r in chunk] + [r.content_hash for r in chunk],
+        url_rows = await tx.fetchall(
+            f"SELECT canonical_url FROM releases WHERE canonical_url IN ({marks})",
+            [r.canonical_url for r in chunk],
         )
-        urls = {row["canonical_url"] for row in rows}
-        hashes = {row["content_hash"] for row in rows}
-        with_guid = [r for r in chunk if r.guid is not None]
-        guids: set[tuple[int, str | None]] = set()
-        if with_guid:
-            guid_marks = ",".join(["(?, ?)"] * len(with_guid))
-            params: list[object] = []
-            for r in with_guid:
-                params.extend((r.source_id, r.guid))
-            # A join from the VALUES list searches the (source_id, guid) index once per
-            # pair; the row-value form `(source_id, guid) IN (VALUES …)` scans all of it.
-            guid_rows = await tx.fetchall(
-                f"SELECT r.source_id, r.guid FROM (VALUES {guid_marks}) AS v"
-                " JOIN releases r ON r.source_id = v.column1 AND r.guid = v.column2",
-                params,
-            )
-            guids = {(row["source_id"], row["guid"]) for row in guid_rows}
+        urls = {row["canonical_url"] for row in url_rows}
+        hash_rows = await self._pairs(
+            tx, "content_hash", [(r.source_id, r.content_hash) for r in chunk]
+        )
+        hashes = {(row["source_id"], row["content_hash"]) for row in hash_rows}
+        guid_rows = await self._pairs(
+            tx, "guid", [(r.source_id, r.guid) for r in chunk if r.guid is not None]
+        )
+        guids: set[tuple[int, str | None]] = {(row["source_id"], row["guid"]) for row in guid_rows}
         return urls, hashes, guids
+
+    @staticmethod
+    async def _pairs(
+        tx: Transaction, column: str, pairs: Sequence[tuple[int, str | None]]
+    ) -> list[sqlite3.Row]:
+        """Stored (source_id, ``column``) pairs among ``pairs``.
+
+        A join from the VALUES list searches the (source_id, column) index once per pair;
+        the row-value form ``(source_id, column) IN (VALUES …)`` scans all of it.
+        """
+        if not pairs:
+            return []
+        params: list[object] = [value for pair in pairs for value in pair]
+        return await tx.fetchall(
+            f"SELECT r.source_id, r.{column} FROM (VALUES {','.join(['(?, ?)'] * len(pairs))})"
+            f" AS v JOIN releases r ON r.source_id = v.column1 AND r.{column} = v.column2",
+            params,
+        )
 
     async def known(
         self, source_id: int, guids: Iterable[str], canonical_urls: Iterable[str]
@@ -269,11 +282,21 @@ class ReleaseRepository:
                 f"SELECT release_id FROM release_topics WHERE topic IN ({marks})"
                 " AND ingested_at >= :since"
             )
+        # Full-text hits would otherwise come from all time (a common word is in thousands
+        # of releases); a rowid floor lets FTS5 skip straight to the window. The floor is
+        # the least id stored since then, so it is exact even if ids and times disagree.
+        fts_window = (
+            ""
+            if since is None
+            else " AND rowid >= (SELECT coalesce(min(id), -1)"
+            " FROM releases INDEXED BY releases_ingested_at"
+            " WHERE ingested_at >= :since)"
+        )
         keyword_query = _fts_any(keywords)
         if keyword_query:
             params["keywords"] = keyword_query
             candidates.append(
-                "SELECT rowid FROM release_search WHERE release_search MATCH :keywords"
+                f"SELECT rowid FROM release_search WHERE release_search MATCH :keywords{fts_window}"
             )
         if not candidates:
             return []
@@ -290,7 +313,7 @@ class ReleaseRepository:
             params["excludes"] = exclude_query
             conditions.append(
                 "r.id NOT IN (SELECT rowid FROM release_search"
-                " WHERE release_search MATCH :excludes)"
+                f" WHERE release_search MATCH :excludes{fts_window})"
             )
         sql = (
             f"{_SELECT} WHERE r.id IN ({' UNION '.join(candidates)}) AND "
@@ -301,16 +324,21 @@ class ReleaseRepository:
         return [_to_release(row) for row in rows]
 
     async def search(self, terms: Sequence[str], *, limit: int) -> list[Release]:
-        """Releases whose search text holds every term (lemmas), best match then newest first."""
+        """Releases whose search text holds every term (lemmas): the best-ranked among the
+        ``SEARCH_WINDOW`` newest matches, then newest first.
+
+        Ranking every match of a common word costs time in proportion to the archive; a
+        news reader wants recent hits, so only the newest ones are ranked (FTS5 walks its
+        doclists in rowid order, which is ingestion order, without sorting).
+        """
         query = " AND ".join(_fts_phrase(term) for term in terms if _fts_phrase(term))
         if not query:
             return []
         rows = await self._db.fetchall(
             f"{_SELECT} JOIN (SELECT rowid AS hit, rank FROM release_search"
-            " WHERE release_search MATCH :q ORDER BY rank LIMIT :scan) m ON m.hit = r.id"
+            " WHERE release_search MATCH :q ORDER BY rowid DESC LIMIT :window) m ON m.hit = r.id"
             " ORDER BY m.rank, r.ingested_at DESC LIMIT :limit",
-            # Scan a few times more hits than shown so the best-ranked ones are among them.
-            {"q": query, "limit": limit, "scan": limit * 20},
+            {"q": query, "limit": limit, "window": max(limit, SEARCH_WINDOW)},
         )
         return [_to_release(row) for row in rows]
 

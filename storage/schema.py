@@ -139,8 +139,22 @@ CREATE VIRTUAL TABLE release_search USING fts5(
 );
 """
 
-CURRENT_SCHEMA = _TABLES_V1 + _SEARCH_V2
-SCHEMA_VERSION = 2
+# Version 3: the same text from two sources is two releases of one near-duplicate
+# cluster (the digest links the second source) rather than one release dropped; within
+# one source it is still stored once.
+_HASH_PER_SOURCE_V3 = """
+DROP INDEX releases_content_hash;
+CREATE UNIQUE INDEX releases_source_content_hash ON releases(source_id, content_hash);
+"""
+
+CURRENT_SCHEMA = (
+    _TABLES_V1.replace(
+        "CREATE UNIQUE INDEX releases_content_hash ON releases(content_hash);\n",
+        "CREATE UNIQUE INDEX releases_source_content_hash ON releases(source_id, content_hash);\n",
+    )
+    + _SEARCH_V2
+)
+SCHEMA_VERSION = 3
 
 
 async def _v1_to_v2(connection: aiosqlite.Connection) -> None:
@@ -154,10 +168,15 @@ async def _v1_to_v2(connection: aiosqlite.Connection) -> None:
     )
 
 
+async def _v2_to_v3(connection: aiosqlite.Connection) -> None:
+    for statement in _statements(_HASH_PER_SOURCE_V3):
+        await connection.execute(statement)
+
+
 Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
 
 #: MIGRATIONS[v] brings a database from version v to v + 1.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 async def user_version(connection: aiosqlite.Connection) -> int:

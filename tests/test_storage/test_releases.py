@@ -98,6 +98,9 @@ async def test_what_is_not_a_duplicate(storage: Storage, source_ids: tuple[int, 
             new_release(a, 1, guid=None),
             new_release(a, 2, guid=None),  # no guid twice is no clash
             new_release(b, 3, guid="guid-1"),  # the same guid at another source
+            # The same text republished by another source: stored, to be clustered.
+            new_release(b, 5, content_hash="SHARED"),
+            new_release(a, 6, content_hash="SHARED"),
         ],
     )
     assert None not in ids
@@ -376,3 +379,32 @@ async def test_latest_and_count(storage: Storage, source_ids: tuple[int, int]) -
     )
     assert [r.id for r in await storage.releases.latest(limit=2)] == [ids[3], ids[0]]
     assert await storage.releases.count() == 4
+
+
+async def test_matching_window_when_ids_and_times_disagree(
+    storage: Storage, source_ids: tuple[int, int]
+) -> None:
+    a, _ = source_ids
+    hours = [1, 48, 2, 72]  # stored out of time order: ids do not follow ingestion
+    ids = await add_releases(
+        storage,
+        [
+            new_release(
+                a,
+                n,
+                countries=("XX",),
+                search_text=f"газ поставка {'санкция' if n == 2 else ''}",
+                ingested_at=NOW - timedelta(hours=h),
+            )
+            for n, h in enumerate(hours)
+        ],
+    )
+    keyword = await add_subscriber(storage, 1, subscriptions=((K, "газ"),))
+    found = await storage.releases.matching(keyword.id, since=NOW - timedelta(hours=24), limit=9)
+    assert [r.id for r in found] == [ids[0], ids[2]]
+    excluding = await add_subscriber(storage, 2, subscriptions=((K, "газ"), (X, "санкция")))
+    found = await storage.releases.matching(excluding.id, since=NOW - timedelta(hours=24), limit=9)
+    assert [r.id for r in found] == [ids[0]]
+    # An empty window finds nothing rather than everything.
+    found = await storage.releases.matching(keyword.id, since=NOW + timedelta(hours=1), limit=9)
+    assert found == []

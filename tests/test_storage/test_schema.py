@@ -9,7 +9,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from storage.database import BUSY_TIMEOUT_MS, Database
+from storage.database import BUSY_TIMEOUT_MS, PAGE_SIZE, Database
 from storage.errors import SchemaTooNewError
 from storage.schema import MIGRATIONS, SCHEMA_VERSION, create_v1, migrate, user_version
 from storage.store import Storage
@@ -32,8 +32,11 @@ def _schema(path: Path) -> dict[str, object]:
                 shape[f"columns:{name}"] = connection.execute(
                     f"PRAGMA table_info('{name}')"
                 ).fetchall()
+                # Index rows without their `seq` (creation order), which differs
+                # legitimately between a fresh and a migrated file.
                 shape[f"indexes:{name}"] = sorted(
-                    connection.execute(f"PRAGMA index_list('{name}')").fetchall()
+                    row[1:]
+                    for row in connection.execute(f"PRAGMA index_list('{name}')").fetchall()
                 )
             elif kind == "index":
                 shape[f"keys:{name}"] = connection.execute(
@@ -110,6 +113,7 @@ async def test_too_new_schema_is_refused(tmp_path: Path) -> None:
         ("foreign_keys", 1),
         ("synchronous", 1),  # NORMAL
         ("busy_timeout", BUSY_TIMEOUT_MS),
+        ("page_size", PAGE_SIZE),  # a fresh file
     ],
 )
 async def test_pragmas_in_effect(tmp_path: Path, pragma: str, expected: object) -> None:

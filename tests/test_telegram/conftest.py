@@ -1,8 +1,8 @@
 """The whole bot against the fake Bot API server: a real Bot and Dispatcher polling it, a
 real migrated SQLite file, real NLP objects (built once per session).
 
-``running_app`` is the single place that builds the object graph; when ``bot/app.py``'s
-``build_application`` lands, it is the one function to switch over.
+``running_app`` starts the application exactly as ``depesha run`` does, through
+``bot.app.build_application``, with test seams for the clock, throttling and retries.
 """
 
 from __future__ import annotations
@@ -19,23 +19,17 @@ from typing import Any
 
 import pytest
 
-from bot.digest.deliver import Deliverer
-from bot.digest.ratelimit import RateLimiter
-from bot.digest.service import DigestService
+from bot.app import Language, build_application
+from bot.config import Settings
 from bot.nlp.analyzer import Analyzer
 from bot.nlp.countries import CountryGazetteer
 from bot.nlp.morph import Morphology
 from bot.nlp.summarize import ExtractiveSummarizer
-from bot.nlp.text import lemmatize, words
 from bot.nlp.topics import TopicClassifier
-from bot.services.admin import AdminService
 from bot.services.chats import ChatService
-from bot.services.reading import ReadingService
-from bot.services.subscriptions import SubscriptionService
 from bot.services.timezones import TimezoneResolver
 from bot.telegram.middlewares import ThrottlingMiddleware
 from bot.telegram.retry import RetryMiddleware, RetryPolicy
-from bot.telegram.setup import create_bot, create_dispatcher
 from storage.models import NewRelease, SourceConfig
 from storage.store import Storage
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
@@ -177,48 +171,35 @@ async def running_app(
     admin_ids: frozenset[int] = frozenset({ADMIN_ID}),
     throttle: ThrottlingMiddleware | None = None,
 ) -> AsyncIterator[App]:
-    """Build the whole application against a fake Bot API server and poll it."""
+    """Build the whole application from its composition root against a fake Bot API
+    server, and poll it."""
     own_server = tg is None
     server = tg or FakeTelegram()
     if own_server:
         await server.start()
-    storage = await Storage.open(tmp_path / "bot.sqlite3")
     clock = FakeClock()
     ingest = Ingest()
     # Scripted conversations tap faster than any person; the flood tests pass the real one.
     throttle = throttle or ThrottlingMiddleware(rate=1000.0, burst=1000)
-    # Tests must not sleep through real backoffs: Telegram's 429 waits stay as asked.
-    retry = RetryMiddleware(RetryPolicy(backoff_base=0.01, backoff_max=0.05))
-    bot = create_bot(server.token, server.base_url, retry=retry)
-    chats = ChatService(
-        storage,
-        clock=clock,
-        timezones=nlp.timezones,
+    settings = Settings(
+        _env_file=None,  # a developer's .env must not leak into tests
+        bot_token=server.token,
+        telegram_api_url=server.base_url,
+        admin_ids=admin_ids,
+        database_path=tmp_path / "bot.sqlite3",
         default_timezone="Asia/Almaty",
         default_digest_time="09:00",
     )
-    subscriptions = SubscriptionService(
-        storage, chats, gazetteer=nlp.gazetteer, morph=nlp.morph, clock=clock
-    )
-    deliverer = Deliverer(bot, storage, RateLimiter(30.0), clock=clock)
-    digests = DigestService(
-        storage,
-        deliverer,
+    application = await build_application(
+        settings,
         clock=clock,
-        country_name=nlp.gazetteer.name,
-        lemmatize=lambda text: lemmatize(words(text), nlp.morph),
-    )
-    reading = ReadingService(chats, digests, morph=nlp.morph)
-    admin = AdminService(storage, clock=clock, trigger_ingest=ingest)
-    dp = create_dispatcher(
+        language=Language(nlp.morph, nlp.gazetteer, nlp.analyzer),
         throttling=throttle,
-        chats=chats,
-        subscriptions=subscriptions,
-        reading=reading,
-        admin=admin,
-        admin_ids=admin_ids,
-        clock=clock,
+        # Tests must not sleep through real backoffs: Telegram's 429 waits stay as asked.
+        retry=RetryMiddleware(RetryPolicy(backoff_base=0.01, backoff_max=0.05)),
+        trigger_ingest=ingest,
     )
+    storage = application.storage
     async with storage.db.transaction() as tx:
         await storage.sources.sync(
             tx,
@@ -226,22 +207,16 @@ async def running_app(
             clock(),
         )
     source_id = (await storage.sources.all())[0].id
-    polling = asyncio.create_task(
-        dp.start_polling(
-            bot,
-            polling_timeout=1,
-            handle_signals=False,
-            allowed_updates=dp.resolve_used_update_types(),
-        )
-    )
-    app = App(server, storage, clock, nlp, ingest, throttle, chats, source_id)
+    # The scheduled jobs stay off: conversations drive time through the fake clock.
+    await application.start(jobs=False)
+    polling = asyncio.create_task(application.run_polling(polling_timeout=1))
+    app = App(server, storage, clock, nlp, ingest, throttle, application.chats, source_id)
     try:
         yield app
     finally:
-        await dp.stop_polling()
+        await application.dispatcher.stop_polling()
         await polling
-        await bot.session.close()
-        await storage.close()
+        await application.close()
         if own_server:
             await server.close()
 
