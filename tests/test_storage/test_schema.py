@@ -35,8 +35,7 @@ def _schema(path: Path) -> dict[str, object]:
                 # Index rows without their `seq` (creation order), which differs
                 # legitimately between a fresh and a migrated file.
                 shape[f"indexes:{name}"] = sorted(
-                    row[1:]
-                    for row in connection.execute(f"PRAGMA index_list('{name}')").fetchall()
+                    row[1:] for row in connection.execute(f"PRAGMA index_list('{name}')").fetchall()
                 )
             elif kind == "index":
                 shape[f"keys:{name}"] = connection.execute(
