@@ -1,0 +1,1 @@
+"""Tests of the `depesha` command line as real subprocesses: configuration errors, commands."""

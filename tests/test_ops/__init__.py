@@ -1,0 +1,1 @@
+"""Tests of operations: webhook mode, /healthz and /metrics, the instance lock, backup."""
