@@ -141,10 +141,15 @@ CREATE VIRTUAL TABLE release_search USING fts5(
 
 # Version 3: the same text from two sources is two releases of one near-duplicate
 # cluster (the digest links the second source) rather than one release dropped; within
-# one source it is still stored once.
-_HASH_PER_SOURCE_V3 = """
+# one source it is still stored once. The release_id indexes of the tag tables go: no
+# query reads tags by release (the rows are denormalised into `releases`), releases are
+# never deleted, and each of those indexes cost a b-tree insert per tag on the hot
+# ingest path.
+_V3 = """
 DROP INDEX releases_content_hash;
 CREATE UNIQUE INDEX releases_source_content_hash ON releases(source_id, content_hash);
+DROP INDEX release_countries_release;
+DROP INDEX release_topics_release;
 """
 
 CURRENT_SCHEMA = (
@@ -152,6 +157,8 @@ CURRENT_SCHEMA = (
         "CREATE UNIQUE INDEX releases_content_hash ON releases(content_hash);\n",
         "CREATE UNIQUE INDEX releases_source_content_hash ON releases(source_id, content_hash);\n",
     )
+    .replace("CREATE INDEX release_countries_release ON release_countries(release_id);\n", "")
+    .replace("CREATE INDEX release_topics_release ON release_topics(release_id);\n", "")
     + _SEARCH_V2
 )
 SCHEMA_VERSION = 3
@@ -169,7 +176,7 @@ async def _v1_to_v2(connection: aiosqlite.Connection) -> None:
 
 
 async def _v2_to_v3(connection: aiosqlite.Connection) -> None:
-    for statement in _statements(_HASH_PER_SOURCE_V3):
+    for statement in _statements(_V3):
         await connection.execute(statement)
 
 
