@@ -30,13 +30,9 @@ from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import IngestPipeline, IngestReport
 from bot.ingest.sources_file import SourcesFileError
 from bot.instance import InstanceLock, InstanceLockedError
-from bot.nlp.analyzer import Analyzer
-from bot.nlp.countries import CountryGazetteer
 from bot.nlp.llm import LLMSummarizer
-from bot.nlp.morph import Morphology
 from bot.nlp.query import lemmatize_words
-from bot.nlp.summarize import ExtractiveSummarizer
-from bot.nlp.topics import TopicClassifier
+from bot.nlp.toolkit import NlpToolkit
 from bot.ops.health import HealthChecker
 from bot.ops.metrics import Metrics
 from bot.ops.web import create_ops_app, start_site
@@ -68,27 +64,6 @@ POLLING_TIMEOUT_SECONDS = 30
 LISTEN_HOST = "0.0.0.0"
 
 
-@dataclass(frozen=True, slots=True)
-class Language:
-    """The heavy Russian-language objects, built once per process and shared."""
-
-    morph: Morphology
-    gazetteer: CountryGazetteer
-    analyzer: Analyzer
-
-    @classmethod
-    def build(cls) -> Language:
-        morph = Morphology()
-        gazetteer = CountryGazetteer.load(morph)
-        analyzer = Analyzer(
-            morph=morph,
-            gazetteer=gazetteer,
-            topics=TopicClassifier.load(morph),
-            summarizer=ExtractiveSummarizer(),
-        )
-        return cls(morph, gazetteer, analyzer)
-
-
 @dataclass
 class Application:
     """Everything ``depesha run`` runs, built by ``build_application``."""
@@ -96,7 +71,7 @@ class Application:
     settings: Settings
     clock: Clock
     storage: Storage
-    language: Language
+    language: NlpToolkit
     metrics: Metrics
     fetcher: Fetcher
     pipeline: IngestPipeline
@@ -215,7 +190,7 @@ async def build_application(
     settings: Settings,
     *,
     clock: Clock = utc_now,
-    language: Language | None = None,
+    language: NlpToolkit | None = None,
     storage: Storage | None = None,
     throttling: ThrottlingMiddleware | None = None,
     retry: RetryMiddleware | None = None,
@@ -230,7 +205,7 @@ async def build_application(
     """
     token = settings.require_token()
     if language is None:
-        language = await asyncio.to_thread(Language.build)
+        language = await asyncio.to_thread(NlpToolkit.build)
     if storage is None:
         storage = await _open_storage(settings.database_path)
     metrics = Metrics()
@@ -371,7 +346,7 @@ async def _poll_until(app: Application, stop: asyncio.Event) -> None:
 async def run_ingest(settings: Settings, *, once: bool, out: TextIO = sys.stderr) -> int:
     """`depesha ingest [--once]`: poll every source with progress; 1 if all failed."""
     storage = await _open_storage(settings.database_path)
-    language = await asyncio.to_thread(Language.build)
+    language = await asyncio.to_thread(NlpToolkit.build)
     llm = _llm_summarizer(settings)
     fetcher = Fetcher()
     pipeline = IngestPipeline(

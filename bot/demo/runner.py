@@ -33,12 +33,8 @@ from bot.digest.render import plural, render_digest
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import IngestPipeline, IngestReport
 from bot.ingest.sources_file import parse_sources
-from bot.nlp.analyzer import Analyzer
-from bot.nlp.countries import CountryGazetteer
-from bot.nlp.morph import Morphology
 from bot.nlp.query import lemmatize_words
-from bot.nlp.summarize import ExtractiveSummarizer
-from bot.nlp.topics import TopicClassifier
+from bot.nlp.toolkit import NlpToolkit
 from bot.services.chats import ChatRef, ChatService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.timezones import TimezoneResolver
@@ -92,15 +88,6 @@ EXIT_FAILED: Final = 1
 
 
 @dataclass(frozen=True, slots=True)
-class _Nlp:
-    """The heavy language objects, built once and shared by analysis and subscriptions."""
-
-    morph: Morphology
-    gazetteer: CountryGazetteer
-    analyzer: Analyzer
-
-
-@dataclass(frozen=True, slots=True)
 class _Outcome:
     """One sample subscriber's result: what the bot understood, the digest's messages."""
 
@@ -119,7 +106,7 @@ async def run_demo(out: TextIO | None = None) -> int:
     color = _wants_color(stream)
     started = time.perf_counter()
     with _quiet_logs(), tempfile.TemporaryDirectory(prefix="depesha-demo-") as folder:
-        nlp = await asyncio.to_thread(_build_nlp)
+        nlp = await asyncio.to_thread(NlpToolkit.build)
         storage = await Storage.open(Path(folder) / "demo.sqlite3")
         try:
             reports = await _ingest(storage, nlp, utc_now())
@@ -145,20 +132,7 @@ async def run_demo(out: TextIO | None = None) -> int:
     return EXIT_OK
 
 
-def _build_nlp() -> _Nlp:
-    """The morphology, gazetteer and analyzer (blocking: dictionaries and resources)."""
-    morph = Morphology()
-    gazetteer = CountryGazetteer.load(morph)
-    analyzer = Analyzer(
-        morph=morph,
-        gazetteer=gazetteer,
-        topics=TopicClassifier.load(morph),
-        summarizer=ExtractiveSummarizer(),
-    )
-    return _Nlp(morph=morph, gazetteer=gazetteer, analyzer=analyzer)
-
-
-async def _ingest(storage: Storage, nlp: _Nlp, now: datetime) -> list[IngestReport]:
+async def _ingest(storage: Storage, nlp: NlpToolkit, now: datetime) -> list[IngestReport]:
     """Serve the samples as of ``now`` and poll every demo source once."""
     async with (
         DemoSite(now=now) as site,
@@ -173,7 +147,7 @@ async def _ingest(storage: Storage, nlp: _Nlp, now: datetime) -> list[IngestRepo
         return await pipeline.poll_all()
 
 
-async def _digests(storage: Storage, nlp: _Nlp) -> list[_Outcome]:
+async def _digests(storage: Storage, nlp: NlpToolkit) -> list[_Outcome]:
     """Register each sample chat, subscribe it with its free text, render its digest."""
     chats = ChatService(
         storage,
@@ -198,7 +172,9 @@ async def _digests(storage: Storage, nlp: _Nlp) -> list[_Outcome]:
     return outcomes
 
 
-async def _first_digest(storage: Storage, nlp: _Nlp, subscriber: Subscriber) -> tuple[str, ...]:
+async def _first_digest(
+    storage: Storage, nlp: NlpToolkit, subscriber: Subscriber
+) -> tuple[str, ...]:
     """The HTML messages of ``subscriber``'s first digest, as the digest job renders it."""
     now = utc_now()
     releases = await storage.releases.matching(

@@ -18,6 +18,8 @@ from importlib import resources
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.digest.render import MONTHS_GENITIVE
+
 #: The data file, next to this module (shipped as package data, see pyproject).
 RELEASES_RESOURCE: Final = "releases.json"
 
@@ -29,21 +31,6 @@ LANGUAGES: Final = frozenset({"ru", "kk", "en"})
 #: article page (ingest treats bodies under 600 characters as teasers).
 MAX_TEASER_CHARS: Final = 300
 
-#: Month names in the genitive, as in «25 ноября».
-MONTHS_RU: Final = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
 _MONTHS_KK: Final = (
     "қаңтар",
     "ақпан",
@@ -179,8 +166,8 @@ def format_dateline(template: str, local: datetime) -> str:
     """
     month = local.month - 1
     values = {
-        "date": f"{local.day} {MONTHS_RU[month]} {local.year} года",
-        "day": f"{local.day} {MONTHS_RU[month]}",
+        "date": f"{local.day} {MONTHS_GENITIVE[month]} {local.year} года",
+        "day": f"{local.day} {MONTHS_GENITIVE[month]}",
         "date_kk": f"{local.year} жылғы {local.day} {_MONTHS_KK[month]}",
         "date_en": f"{_MONTHS_EN[month]} {local.day}, {local.year}",
     }

@@ -25,7 +25,8 @@ from typing import Final, Self
 from aiohttp import web
 
 from bot.clock import utc_now
-from bot.demo.samples import MONTHS_RU, Outlet, SampleRelease, Samples, load_samples
+from bot.demo.samples import Outlet, SampleRelease, Samples, load_samples
+from bot.digest.render import MONTHS_GENITIVE
 
 #: Loopback only: the demo must never be reachable from the network.
 HOST: Final = "127.0.0.1"
@@ -234,7 +235,7 @@ class DemoSite:
             },
             ensure_ascii=False,
         ).replace("</", "<\\/")
-        shown_date = f"{local.day} {MONTHS_RU[local.month - 1]} {local.year}, {local:%H:%M}"
+        shown_date = f"{local.day} {MONTHS_GENITIVE[local.month - 1]} {local.year}, {local:%H:%M}"
         return f"""<!DOCTYPE html>
 <html lang="{release.language}">
 <head>

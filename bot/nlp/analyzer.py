@@ -125,18 +125,12 @@ class Analyzer:
 
     @classmethod
     def build(cls) -> Analyzer:
-        """Create the morphology, the country gazetteer, the topic lexicon and the
-        extractive summarizer (about a second: pymorphy3 dictionaries and resources)."""
-        from bot.nlp.countries import CountryGazetteer
-        from bot.nlp.morph import Morphology
+        """An analyzer with its own morphology, gazetteer, lexicon and summarizer (about a
+        second: dictionaries and resources). Processes that also parse user input build
+        a ``bot.nlp.toolkit.NlpToolkit`` instead, to share those objects."""
+        from bot.nlp.toolkit import NlpToolkit
 
-        morph = Morphology()
-        return cls(
-            morph=morph,
-            gazetteer=CountryGazetteer.load(morph),
-            topics=TopicClassifier.load(morph),
-            summarizer=ExtractiveSummarizer(),
-        )
+        return NlpToolkit.build().analyzer
 
     @property
     def morph(self) -> Morphology:

@@ -19,12 +19,13 @@ from typing import Any
 
 import pytest
 
-from bot.app import Language, build_application
+from bot.app import build_application
 from bot.config import Settings
 from bot.nlp.analyzer import Analyzer
 from bot.nlp.countries import CountryGazetteer
 from bot.nlp.morph import Morphology
 from bot.nlp.summarize import ExtractiveSummarizer
+from bot.nlp.toolkit import NlpToolkit
 from bot.nlp.topics import TopicClassifier
 from bot.services.chats import ChatService
 from bot.services.timezones import TimezoneResolver
@@ -193,7 +194,7 @@ async def running_app(
     application = await build_application(
         settings,
         clock=clock,
-        language=Language(nlp.morph, nlp.gazetteer, nlp.analyzer),
+        language=NlpToolkit(nlp.morph, nlp.gazetteer, nlp.analyzer),
         throttling=throttle,
         # Tests must not sleep through real backoffs: Telegram's 429 waits stay as asked.
         retry=RetryMiddleware(RetryPolicy(backoff_base=0.01, backoff_max=0.05)),
