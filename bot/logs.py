@@ -43,3 +43,5 @@ def configure_logging(level: str = "INFO", fmt: Literal["text", "json"] = "text"
     # aiogram logs every update at INFO; that is noise at our INFO level.
     logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, root.level))
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    # pymorphy3 announces every dictionary load at INFO, once per process and worker.
+    logging.getLogger("pymorphy3").setLevel(max(logging.WARNING, root.level))

@@ -30,7 +30,9 @@ def free_port() -> int:
 def write_sources(path: Path, sources: Sequence[tuple[str, str]] = ()) -> Path:
     """Write a SOURCES_FILE with ``(name, url)`` RSS sources (none: an empty file)."""
     path.write_text(
-        "".join(f'[[source]]\nname = "{name}"\nurl = "{url}"\nkind = "rss"\n\n' for name, url in sources),
+        "".join(
+            f'[[source]]\nname = "{name}"\nurl = "{url}"\nkind = "rss"\n\n' for name, url in sources
+        ),
         encoding="utf-8",
     )
     return path

@@ -72,8 +72,16 @@ async def polling(tmp_path: Path, language: Language) -> AsyncIterator[Polling]:
     async with FakeTelegram() as tg, FakeSite() as site, aiohttp.ClientSession() as http:
         base = site.base_url
         site.add("/rss", rss2_feed(base))
-        site.add("/news/uz-kg", article_page("Межправкомиссия", PARAGRAPHS_TASHKENT), content_type="text/html; charset=utf-8")
-        site.add("/news/az-by", article_page("Прощальная встреча", PARAGRAPHS_BAKU), content_type="text/html; charset=utf-8")
+        site.add(
+            "/news/uz-kg",
+            article_page("Межправкомиссия", PARAGRAPHS_TASHKENT),
+            content_type="text/html; charset=utf-8",
+        )
+        site.add(
+            "/news/az-by",
+            article_page("Прощальная встреча", PARAGRAPHS_BAKU),
+            content_type="text/html; charset=utf-8",
+        )
         # 404 fails at once; a 5xx would be retried with back-off (slow for this test).
         site.fail("/gone", 404)
         sources = write_sources(

@@ -10,7 +10,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +41,11 @@ sys.stdin.read()  # hold the lock until the test closes our stdin (or kills us)
 
 def _env(**extra: str) -> dict[str, str]:
     """A clean environment for a subprocess: nothing from a developer's shell."""
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/"), **extra}
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/"),
+        **extra,
+    }
 
 
 @contextlib.contextmanager
@@ -121,8 +124,12 @@ async def test_second_run_refuses_to_start(tmp_path: Path, sources: int) -> None
         )
         with InstanceLock(database):
             proc = await asyncio.create_subprocess_exec(
-                str(DEPESHA), "run", cwd=tmp_path, env=env,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                str(DEPESHA),
+                "run",
+                cwd=tmp_path,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
             )
             try:
                 async with asyncio.timeout(REFUSAL_DEADLINE_S):
@@ -195,9 +202,13 @@ async def test_backup_of_a_live_database_then_restore(
             await asyncio.sleep(0.01)
     before = len(committed)
     proc = await asyncio.create_subprocess_exec(
-        str(DEPESHA), "backup", str(target), cwd=tmp_path,
+        str(DEPESHA),
+        "backup",
+        str(target),
+        cwd=tmp_path,
         env=_env(DATABASE_PATH=str(database)),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         async with asyncio.timeout(30):

@@ -35,7 +35,12 @@ async def webhook(tmp_path: Path, language: Language) -> AsyncIterator[Webhook]:
     url = f"http://127.0.0.1:{port}/tg/hook"
     async with FakeTelegram() as tg, aiohttp.ClientSession() as http:
         settings = make_settings(
-            tmp_path, tg.token, tg.base_url, webhook_url=url, webhook_secret=SECRET, webhook_port=port
+            tmp_path,
+            tg.token,
+            tg.base_url,
+            webhook_url=url,
+            webhook_secret=SECRET,
+            webhook_port=port,
         )
         app = await build_application(settings, language=language)
         stop = asyncio.Event()
@@ -107,7 +112,9 @@ async def test_wrong_secret_is_refused_and_not_answered(webhook: Webhook) -> Non
 async def test_direct_post_without_the_secret_is_refused(
     webhook: Webhook, headers: dict[str, str]
 ) -> None:
-    async with webhook.http.post(webhook.url, json=_update(900, 45, "/start"), headers=headers) as resp:
+    async with webhook.http.post(
+        webhook.url, json=_update(900, 45, "/start"), headers=headers
+    ) as resp:
         assert resp.status in {401, 403}
     # The same update with the secret is answered: the refusal was the secret's doing.
     async with webhook.http.post(
@@ -136,7 +143,9 @@ async def test_stop_ends_serving_and_close_frees_the_port(
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
     async with FakeTelegram() as tg, aiohttp.ClientSession() as http:
-        settings = make_settings(tmp_path, tg.token, tg.base_url, webhook_url=url, webhook_port=port)
+        settings = make_settings(
+            tmp_path, tg.token, tg.base_url, webhook_url=url, webhook_port=port
+        )
         app = await build_application(settings, language=language)
         stop = asyncio.Event()
         try:
