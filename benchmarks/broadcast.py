@@ -10,20 +10,32 @@ DigestService → Deliverer → RateLimiter → aiogram Bot against the fake ser
 (target 0), duplicates and losses against what each subscriber should receive
 (target 0), CPU time of composing and rendering all digests (target ≤ 5 s) and peak memory.
 10,000 messages at 30/s take about six minutes.
+
+The fake server runs in a child process (tests/fakes/telegram_process.py), as Telegram
+runs on another machine: it times arrivals on its own loop, which a stall of ours (GC, a
+commit, compose CPU) cannot delay and then bunch up, and its CPU and memory are not
+counted as ours. Arrival times come from the child's ``time.monotonic()``, the same
+CLOCK_MONOTONIC as here. Every 429 is printed with what tripped it (the overall window
+or the chat's interval) and what the limiter did at the time, so a miss can be diagnosed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
+import json
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,8 +47,13 @@ from bot.digest.render import render_digest  # noqa: E402
 from bot.digest.service import DigestService  # noqa: E402
 from storage.models import NewRelease, SourceConfig, SubscriptionKind  # noqa: E402
 from storage.store import Storage  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegram, RateLimits  # noqa: E402
 from tests.test_digest.factory import make_bot  # noqa: E402
+
+#: Telegram's limits, enforced by the fake server (messages/s overall, to one chat).
+OVERALL_PER_SECOND = 30
+PER_CHAT_PER_SECOND = 1.0
+#: The fake's default ``RateLimits.tolerance``: its overall window is 1 s minus this.
+TOLERANCE = 0.005
 
 COUNTRIES = ["KZ", "MX", "US", "CN", "RU", "DE", "FR", "TR", "AE", "IN", "JP", "KR"]
 TOPICS = ["politics", "economy", "energy", "technology", "culture", "education"]
@@ -137,19 +154,198 @@ async def compose_cpu(storage: Storage, now: datetime) -> tuple[float, int]:
     return time.process_time() - started, pages
 
 
-async def progress(tg: FakeTelegram, total: int, started: float) -> None:
+class TelegramProcess:
+    """The fake Bot API server in a child process (tests/fakes/telegram_process.py),
+    driven by one-line commands on its stdin; answers are JSON lines on its stdout."""
+
+    def __init__(self, process: asyncio.subprocess.Process, hello: dict[str, Any]) -> None:
+        self._process = process
+        self._lock = asyncio.Lock()
+        self.base_url: str = hello["base_url"]
+        self.token: str = hello["token"]
+
+    @classmethod
+    async def start(cls, overall: int, per_chat: float) -> TelegramProcess:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.fakes.telegram_process",
+            "--overall", str(overall), "--per-chat", str(per_chat),
+            cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert process.stdout is not None
+        line = await process.stdout.readline()
+        if not line:
+            await process.wait()
+            raise RuntimeError(f"the fake Bot API server exited with {process.returncode}")
+        return cls(process, json.loads(line))
+
+    async def ask(self, command: str) -> dict[str, Any]:
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        async with self._lock:
+            self._process.stdin.write(command.encode() + b"\n")
+            await self._process.stdin.drain()
+            answer: dict[str, Any] = json.loads(await self._process.stdout.readline())
+            return answer
+
+    async def report(self, path: Path) -> dict[str, Any]:
+        await self.ask(f"report {path}")
+        report: dict[str, Any] = json.loads(await asyncio.to_thread(path.read_bytes))
+        return report
+
+    async def stop(self) -> None:
+        if self._process.returncode is not None:
+            return
+        try:
+            assert self._process.stdin is not None
+            self._process.stdin.write(b"stop\n")
+            self._process.stdin.close()
+            await asyncio.wait_for(self._process.wait(), timeout=10)
+        except (TimeoutError, ConnectionError):
+            self._process.kill()
+            await self._process.wait()
+
+
+class RecordingLimiter(RateLimiter):
+    """The real limiter, noting when (monotonic) it let each chat send, for diagnosis."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__(rate)
+        self.grants: list[float] = []
+        self.grants_by_chat: dict[int, list[float]] = {}
+
+    async def acquire(self, chat_id: int) -> None:
+        await super().acquire(chat_id)
+        now = time.monotonic()
+        self.grants.append(now)
+        self.grants_by_chat.setdefault(chat_id, []).append(now)
+
+
+async def progress(
+    server: TelegramProcess, total: int, started: float, done: asyncio.Event
+) -> None:
     step = 1000
     mark = step
-    while True:
+    while not done.is_set():
         await asyncio.sleep(0.5)
-        count = len(tg.sent)
+        stats = await server.ask("stats")
+        count = stats["sent"]
         while count >= mark:
             elapsed = time.monotonic() - started
             print(
-                f"  {mark}/{total} messages, {elapsed:.0f} s, 429s so far: {tg.responses_429}",
+                f"  {mark}/{total} messages, {elapsed:.0f} s,"
+                f" 429s so far: {stats['responses_429']}",
                 flush=True,
             )
             mark += step
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    chat_id: int
+    time: float
+    urls: list[str]
+
+
+def grant_before(limiter: RecordingLimiter, chat_id: int, at: float) -> float | None:
+    """When the limiter last let ``chat_id`` send before ``at`` (the request arriving then)."""
+    grants = limiter.grants_by_chat.get(chat_id, [])
+    index = bisect.bisect_right(grants, at)
+    return grants[index - 1] if index else None
+
+
+def most_in_window(times: list[float], window: float) -> int:
+    """The most of the sorted ``times`` inside any half-open window of ``window`` seconds."""
+    most = start = 0
+    for end, at in enumerate(times):
+        while times[start] <= at - window:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def timing_line(limiter: RecordingLimiter, accepted: list[Accepted]) -> str:
+    transits = []
+    for message in accepted:
+        grant = grant_before(limiter, message.chat_id, message.time)
+        if grant is not None:
+            transits.append((message.time - grant) * 1000)
+    if not transits:
+        return "limiter → server: nothing sent"
+    transits.sort()
+    p99 = transits[min(len(transits) - 1, int(0.99 * len(transits)))]
+    window = 1.0 - TOLERANCE
+    return (
+        f"limiter → server: grant-to-arrival median {statistics.median(transits):.1f} ms,"
+        f" p99 {p99:.1f} ms, max {transits[-1]:.1f} ms; most in any {window:g} s:"
+        f" {most_in_window(limiter.grants, window)} granted,"
+        f" {most_in_window([m.time for m in accepted], window)} accepted"
+    )
+
+
+def explain_429(
+    refusal: dict[str, Any],
+    *,
+    accepted: list[Accepted],
+    times: list[float],
+    by_chat: dict[int, list[float]],
+    limiter: RecordingLimiter,
+    stalls: list[list[float]],
+    started: float,
+) -> str:
+    """One 429: when, which chat, Telegram's words, which limit tripped and why."""
+    at, chat = refusal["time"], refusal["chat_id"]
+    window = 1.0 - TOLERANCE
+    grant = grant_before(limiter, chat, at)
+    head = f"  429 at +{at - started:.3f} s, chat {chat}, {refusal['description']!r}: "
+    ours = (
+        f"granted by the limiter at +{grant - started:.3f} s ({(at - grant) * 1000:.1f} ms"
+        " before it arrived)"
+        if grant is not None
+        else "no limiter grant found"
+    )
+    reasons = []
+    chat_times = by_chat.get(chat, [])
+    index = bisect.bisect_left(chat_times, at)
+    if index and at - chat_times[index - 1] < 1.0 / PER_CHAT_PER_SECOND - TOLERANCE:
+        previous = chat_times[index - 1]
+        previous_grant = grant_before(limiter, chat, previous)
+        granted_gap = (
+            f"{(grant - previous_grant) * 1000:.0f} ms"
+            if grant is not None and previous_grant is not None
+            else "?"
+        )
+        reasons.append(
+            f"PER-CHAT — the chat's previous message arrived {(at - previous) * 1000:.0f} ms"
+            f" earlier (the limiter granted the two {granted_gap} apart)"
+        )
+    first = bisect.bisect_right(times, at - window)
+    last = bisect.bisect_left(times, at)
+    if last - first >= OVERALL_PER_SECOND:
+        inside = accepted[first:last]
+        grants = [grant_before(limiter, m.chat_id, m.time) for m in inside] + [grant]
+        known = [g for g in grants if g is not None]
+        transit = [
+            (m.time - g) * 1000 for m, g in zip(inside, grants[:-1], strict=True) if g is not None
+        ]
+        busy = (
+            most_in_window([g for g in limiter.grants if at - 2.0 <= g <= at], window)
+            if grant is not None
+            else 0
+        )
+        reasons.append(
+            f"OVERALL — {last - first} accepted in the {window:g} s before it (the first"
+            f" {(at - times[first]) * 1000:.0f} ms earlier); the limiter granted these"
+            f" {len(known)} over {(max(known) - min(known)) * 1000:.0f} ms"
+            f" (grant-to-arrival {min(transit, default=0):.1f}–{max(transit, default=0):.1f}"
+            f" ms), at most {busy} grants in any {window:g} s of the 2 s before"
+        )
+    if not reasons:
+        reasons.append("neither limit explains it from the accepted times (a fail_next?)")
+    nearby = [
+        f"{s * 1000:.0f} ms at +{t - started:.3f} s" for t, s in stalls if at - 1.5 <= t <= at
+    ]
+    server = f"server loop stalls in the 1.5 s before: {', '.join(nearby) or 'none > 10 ms'}"
+    return head + "; ".join(reasons) + f"; {ours}; {server}"
 
 
 async def main(subscribers: int, rate: float, n_releases: int) -> int:
@@ -162,41 +358,62 @@ async def main(subscribers: int, rate: float, n_releases: int) -> int:
             f"seeded {subscribers} subscribers, {n_releases} releases"
             f" in {time.monotonic() - seed_started:.1f} s"
         )
-        async with FakeTelegram(
-            rate_limits=RateLimits(overall_per_second=30, per_chat_per_second=1.0)
-        ) as tg:
-            bot = make_bot(tg.base_url, tg.token)
-            limiter = RateLimiter(rate)
+        server = await TelegramProcess.start(OVERALL_PER_SECOND, PER_CHAT_PER_SECOND)
+        try:
+            bot = make_bot(server.base_url, server.token)
+            limiter = RecordingLimiter(rate)
             deliverer = Deliverer(bot, storage, limiter, clock=lambda: datetime.now(UTC))
             service = DigestService(
                 storage, deliverer, clock=lambda: datetime.now(UTC), country_name=country_name
             )
             wanted = sum(1 for urls in expected.values() if urls)
             started = time.monotonic()
-            reporter = asyncio.create_task(progress(tg, wanted, started))
+            done = asyncio.Event()
+            reporter = asyncio.create_task(progress(server, wanted, started, done))
             sent = await service.send_due_digests()
-            reporter.cancel()
+            done.set()
+            await reporter
             wall = time.monotonic() - started
+            broadcast_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             await bot.session.close()
-            stamps = [m.time for m in tg.sent]
-            rate_achieved = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
-            duplicates = losses = 0
-            by_chat: dict[int, Counter[str]] = {}
-            for message in tg.sent:
-                got = by_chat.setdefault(message.chat_id, Counter())
-                got.update(e["url"] for e in message.entities if e["type"] == "text_link")
-            for chat, wanted_urls in expected.items():
-                got = by_chat.get(chat, Counter())
-                losses += len(wanted_urls - set(got))
-                duplicates += sum(count - 1 for count in got.values() if count > 1)
-            responses_429 = tg.responses_429
-        broadcast_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            report = await server.report(Path(folder) / "fake_telegram_report.json")
+        finally:
+            await server.stop()
+        accepted = [Accepted(chat, at, urls) for chat, at, urls, _ in report["sent"]]
+        accepted.sort(key=lambda m: m.time)
+        stamps = [m.time for m in accepted]
+        rate_achieved = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
+        duplicates = losses = 0
+        by_chat: dict[int, Counter[str]] = {}
+        times_by_chat: dict[int, list[float]] = {}
+        for message in accepted:
+            by_chat.setdefault(message.chat_id, Counter()).update(message.urls)
+            times_by_chat.setdefault(message.chat_id, []).append(message.time)
+        for chat, wanted_urls in expected.items():
+            got = by_chat.get(chat, Counter())
+            losses += len(wanted_urls - set(got))
+            duplicates += sum(count - 1 for count in got.values() if count > 1)
+        responses_429 = report["responses_429"]
+        refused_429 = [r for r in report["refusals"] if r["status"] == 429]
         cpu, pages = await compose_cpu(storage, now)
         await storage.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"messages sent: {sent} ({len(tg.sent)} accepted by the server) in {wall:.1f} s")
+    n_accepted = len(accepted)
+    print(f"messages sent: {sent} ({n_accepted} accepted by the server) in {wall:.1f} s")
     print(f"messages/s achieved: {rate_achieved:.2f} (target ≥ {0.95 * 30:.1f})")
     print(f"429 answers: {responses_429} (target 0)")
+    for refusal in refused_429:
+        print(
+            explain_429(
+                refusal,
+                accepted=accepted,
+                times=stamps,
+                by_chat=times_by_chat,
+                limiter=limiter,
+                stalls=report["stalls"],
+                started=started,
+            )
+        )
     print(f"duplicates: {duplicates}, losses: {losses} (target 0)")
     print(
         f"compose+render CPU for {subscribers} digests ({pages} messages):"
@@ -212,6 +429,14 @@ async def main(subscribers: int, rate: float, n_releases: int) -> int:
         f"peak memory (max RSS): {broadcast_peak_mb:.0f} MB during the broadcast,"
         f" {peak_mb:.0f} MB after preloading every digest's inputs for the CPU pass"
     )
+    stalls = report["stalls"]
+    longest = max((seconds for _, seconds in stalls), default=0.0)
+    print(
+        f"fake Bot API server (own process, not counted above): peak memory"
+        f" {report['max_rss_mb']:.0f} MB, CPU {report['cpu_s']:.1f} s,"
+        f" loop stalls > 10 ms: {len(stalls)} (longest {longest * 1000:.0f} ms)"
+    )
+    print(timing_line(limiter, accepted))
     ok = rate_achieved >= 28.5 or rate < 30
     ok = ok and responses_429 == 0 and duplicates == 0 and losses == 0 and cpu <= 5.0
     return 0 if ok else 1
