@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiohttp import web
 
 from bot.clock import Clock, utc_now
@@ -132,7 +134,12 @@ class Application:
         """Everything but receiving updates: the command menu, re-sending what a crash
         left claimed, the scheduled jobs (``jobs=False`` leaves them to the caller, as
         conversation tests do) and the health port."""
-        await set_commands(self.bot, self.settings.admin_ids)
+        try:
+            await set_commands(self.bot, self.settings.admin_ids)
+        except TelegramNetworkError as error:
+            # Telegram unreachable at start is an outage, not a configuration error: the
+            # polling loop retries with backoff, and the menu is set on the next start.
+            log.warning("command menu not set, Telegram unreachable: %s", error)
         recovered = await self.digests.recover()
         if recovered:
             log.info("re-sent %d message(s) claimed before the last stop", recovered)
@@ -140,11 +147,14 @@ class Application:
             self.scheduler.start()
         if self.settings.health_port and not self.settings.webhook_url:
             ops = create_ops_app(self.health, self.metrics)
-            self._runners.append(await start_site(ops, LISTEN_HOST, self.settings.health_port))
+            await self._serve(ops, self.settings.health_port, "HEALTH_PORT")
 
     async def run_polling(self, *, polling_timeout: int = POLLING_TIMEOUT_SECONDS) -> None:
         """Long polling until ``dispatcher.stop_polling()``."""
-        await self.bot.delete_webhook(drop_pending_updates=False)
+        try:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+        except TelegramNetworkError as error:  # polling itself retries until it is back
+            log.warning("Telegram unreachable, polling will retry: %s", error)
         await self.dispatcher.start_polling(
             self.bot,
             polling_timeout=polling_timeout,
@@ -164,10 +174,18 @@ class Application:
         add_webhook_route(
             app, self.dispatcher, self.bot, path=webhook_path(url), secret=secret_value
         )
-        self._runners.append(await start_site(app, LISTEN_HOST, self.settings.webhook_port))
+        await self._serve(app, self.settings.webhook_port, "WEBHOOK_PORT")
         await register_webhook(self.bot, url=url, secret=secret_value)
         log.info("webhook registered at %s", url)
         await stop.wait()
+
+    async def _serve(self, app: web.Application, port: int, variable: str) -> None:
+        try:
+            self._runners.append(await start_site(app, LISTEN_HOST, port))
+        except OSError as error:  # in use, or a privileged port
+            raise ConfigError(
+                f"{variable} {port} cannot be used: {error.strerror or error}; choose a free port"
+            ) from None
 
     async def close(self) -> None:
         """Stop in order: deliveries finish or release their claims, jobs end, servers
@@ -297,7 +315,9 @@ async def _open_storage(path: Path) -> Storage:
         return await Storage.open(path)
     except SchemaTooNewError as error:
         raise ConfigError(f"DATABASE_PATH {path}: {error}; upgrade Депеша") from None
-    except OSError as error:
+    # A directory, an unreadable or a non-SQLite file: the setting is wrong, say so in one
+    # line instead of a traceback.
+    except (OSError, sqlite3.Error) as error:
         raise ConfigError(f"DATABASE_PATH {path} cannot be opened: {error}") from None
 
 
@@ -325,6 +345,12 @@ async def run_bot(settings: Settings) -> int:
             else:
                 await _poll_until(app, stop)
             log.info("stopping")
+        except TelegramUnauthorizedError:
+            # The first Bot API call (setMyCommands in start) is where a wrong token shows.
+            raise ConfigError(
+                "BOT_TOKEN was refused by Telegram (401 Unauthorized): copy the token "
+                "from @BotFather again"
+            ) from None
         finally:
             await app.close()
     finally:
@@ -414,6 +440,8 @@ async def run_backup(settings: Settings, target: str) -> int:
     storage = await _open_storage(settings.database_path)
     try:
         await storage.db.backup(target)
+    except (OSError, sqlite3.Error) as error:
+        raise ConfigError(f"cannot write the backup to {target}: {error}") from None
     finally:
         await storage.close()
     print(f"backup written to {target}", file=sys.stderr)

@@ -186,6 +186,12 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     # implicitly by the sqlite3 module behind our back.
     connection = await aiosqlite.connect(path, isolation_level=None)
     connection.row_factory = sqlite3.Row
-    for pragma in _PRAGMAS:
-        await connection.execute(pragma)
+    try:
+        for pragma in _PRAGMAS:
+            await connection.execute(pragma)
+    except BaseException:
+        # "file is not a database" and friends surface here; an unclosed connection's
+        # thread would keep the process alive after the error is reported.
+        await connection.close()
+        raise
     return connection

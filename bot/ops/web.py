@@ -29,5 +29,9 @@ async def start_site(app: web.Application, host: str, port: int) -> web.AppRunne
     """Start serving ``app``; the caller keeps the runner and calls ``cleanup()`` on exit."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except BaseException:  # the port is taken or refused: leave nothing half-started
+        await runner.cleanup()
+        raise
     return runner

@@ -7,16 +7,17 @@ import asyncio
 import socket
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.app import Language
 from bot.config import Settings
+from bot.nlp.toolkit import NlpToolkit
 
 
 @pytest.fixture(scope="session")
-def language() -> Language:
-    return Language.build()
+def language() -> NlpToolkit:
+    return NlpToolkit.build()
 
 
 def free_port() -> int:
@@ -38,11 +39,11 @@ def write_sources(path: Path, sources: Sequence[tuple[str, str]] = ()) -> Path:
     return path
 
 
-def make_settings(tmp_path: Path, tg_token: str, tg_url: str, **overrides: object) -> Settings:
+def make_settings(tmp_path: Path, tg_token: str, tg_url: str, **overrides: Any) -> Settings:
     """Settings for a test application: no .env, a fresh database, no remote sources."""
     sources = overrides.pop("sources_file", None) or write_sources(tmp_path / "sources.toml")
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]  # a developer's .env must not leak in
+        _env_file=None,  # a developer's .env must not leak in
         bot_token=tg_token,
         telegram_api_url=tg_url,
         database_path=tmp_path / "bot.sqlite3",

@@ -14,8 +14,9 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import Application, Language, build_application
+from bot.app import Application, build_application
 from bot.digest.deliver import DeliveryStats
+from bot.nlp.toolkit import NlpToolkit
 from bot.ops.metrics import Metrics
 from tests.fakes.site import PARAGRAPHS_BAKU, PARAGRAPHS_TASHKENT, FakeSite, article_page, rss2_feed
 from tests.fakes.telegram_api import FakeTelegram
@@ -67,7 +68,7 @@ def _sample(families: dict[str, Any], name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-async def polling(tmp_path: Path, language: Language) -> AsyncIterator[Polling]:
+async def polling(tmp_path: Path, language: NlpToolkit) -> AsyncIterator[Polling]:
     port = free_port()
     async with FakeTelegram() as tg, FakeSite() as site, aiohttp.ClientSession() as http:
         base = site.base_url

@@ -14,13 +14,14 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.instance import InstanceLock, InstanceLockedError
 from storage.schema import SCHEMA_VERSION
 from storage.store import Storage
 from tests.fakes.telegram_api import FakeTelegram
-from tests.test_ops.conftest import write_sources
+from tests.test_ops.conftest import free_port, wait_until, write_sources
 
 PROJECT = Path(__file__).resolve().parents[2]
 PYTHON = PROJECT / ".venv" / "bin" / "python"
@@ -109,12 +110,9 @@ def test_lock_of_another_process_is_released_when_it_ends(tmp_path: Path, ending
         pass
 
 
-@pytest.mark.parametrize("sources", [0, 1], ids=["no-sources", "one-source"])
-async def test_second_run_refuses_to_start(tmp_path: Path, sources: int) -> None:
+async def test_second_run_refuses_to_start(tmp_path: Path) -> None:
     database = tmp_path / "data" / "bot.sqlite3"
-    sources_file = write_sources(
-        tmp_path / "sources.toml", [("Лента", "http://127.0.0.1:9/rss")][:sources]
-    )
+    sources_file = write_sources(tmp_path / "sources.toml")
     async with FakeTelegram() as tg:
         env = _env(
             BOT_TOKEN="123:abcdef",
@@ -165,6 +163,13 @@ async def _register(storage: Storage, chat_id: int) -> None:
             next_digest_at=now,
             now=now,
         )
+
+
+def _restore(backup: Path, database: Path) -> None:
+    """What an operator does with the bot stopped: the copy replaces the file and its WAL."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(backup, database)
 
 
 @pytest.fixture
@@ -244,9 +249,7 @@ async def test_backup_of_a_live_database_then_restore(
     with contextlib.suppress(asyncio.CancelledError):
         await writer
     await storage.close()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(target, database)
+    _restore(target, database)
     restored = await Storage.open(database)
     try:
         assert await restored.subscribers.count() == saved
@@ -261,7 +264,7 @@ async def test_backup_in_process_and_of_a_missing_database(tmp_path: Path) -> No
     from bot.config import ConfigError, Settings
 
     database = tmp_path / "bot.sqlite3"
-    settings = Settings(_env_file=None, database_path=database)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_path=database)
     with pytest.raises(ConfigError, match="DATABASE_PATH"):
         await run_backup(settings, str(tmp_path / "copy.sqlite3"))
     assert not (tmp_path / "copy.sqlite3").exists()
@@ -277,3 +280,60 @@ async def test_backup_in_process_and_of_a_missing_database(tmp_path: Path) -> No
         assert await copy.subscribers.get(7) is not None
     finally:
         await copy.close()
+
+
+async def test_two_real_runs_on_one_database(tmp_path: Path) -> None:
+    """A running `depesha run` (polling, HEALTH_PORT) makes a second one refuse; SIGTERM
+    stops the first gracefully and frees the database for the next start."""
+    database = tmp_path / "bot.sqlite3"
+    port = free_port()
+    async with FakeTelegram() as tg, aiohttp.ClientSession() as http:
+        env = _env(
+            BOT_TOKEN=tg.token,
+            TELEGRAM_API_URL=tg.base_url,
+            DATABASE_PATH=str(database),
+            SOURCES_FILE=str(write_sources(tmp_path / "sources.toml")),
+            HEALTH_PORT=str(port),
+        )
+        first = await asyncio.create_subprocess_exec(
+            str(DEPESHA),
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        second: asyncio.subprocess.Process | None = None
+        try:
+            # Up and polling: the health port answers and /start gets the welcome.
+            await wait_until(lambda: tg.calls["getUpdates"] > 0, timeout=30)
+            tg.push_message(61, "/start")
+            await tg.next_message(61, timeout=10)
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                assert resp.status == 200
+
+            second = await asyncio.create_subprocess_exec(
+                str(DEPESHA),
+                "run",
+                cwd=tmp_path,
+                env={**env, "HEALTH_PORT": str(free_port())},
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            async with asyncio.timeout(REFUSAL_DEADLINE_S):
+                _, refused = await second.communicate()
+            assert second.returncode not in (0, None)
+            assert f"pid {first.pid}" in refused.decode()
+            assert "Traceback" not in refused.decode()
+
+            first.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(15):
+                _, log = await first.communicate()
+            assert first.returncode == 0, log.decode()[-2000:]
+        finally:
+            for proc in (first, second):
+                if proc is not None and proc.returncode is None:
+                    proc.kill()
+                    await proc.wait()
+    with InstanceLock(database):
+        pass

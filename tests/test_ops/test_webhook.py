@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import Application, Language, build_application
+from bot.app import Application, build_application
+from bot.config import ConfigError
+from bot.nlp.toolkit import NlpToolkit
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_ops.conftest import free_port, make_settings, wait_until
 
@@ -30,7 +33,7 @@ class Webhook:
 
 
 @pytest.fixture
-async def webhook(tmp_path: Path, language: Language) -> AsyncIterator[Webhook]:
+async def webhook(tmp_path: Path, language: NlpToolkit) -> AsyncIterator[Webhook]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/tg/hook"
     async with FakeTelegram() as tg, aiohttp.ClientSession() as http:
@@ -50,6 +53,8 @@ async def webhook(tmp_path: Path, language: Language) -> AsyncIterator[Webhook]:
             serving = asyncio.create_task(app.run_webhook(stop))
             # setWebhook is the last step of run_webhook: the server is listening by then.
             await wait_until(lambda: tg.webhook_url == url or serving.done())
+            if serving.done():  # the server could not start: show why
+                serving.result()
             yield Webhook(tg, app, url, f"http://127.0.0.1:{port}", http)
         finally:
             stop.set()
@@ -138,7 +143,7 @@ async def test_health_and_metrics_on_the_webhook_port(webhook: Webhook) -> None:
 
 
 async def test_stop_ends_serving_and_close_frees_the_port(
-    tmp_path: Path, language: Language
+    tmp_path: Path, language: NlpToolkit
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
@@ -164,3 +169,27 @@ async def test_stop_ends_serving_and_close_frees_the_port(
         with pytest.raises(aiohttp.ClientConnectionError):
             async with http.get(f"http://127.0.0.1:{port}/healthz"):
                 pass
+
+
+async def test_webhook_port_in_use_is_one_clear_error(tmp_path: Path, language: NlpToolkit) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        async with FakeTelegram() as tg:
+            settings = make_settings(
+                tmp_path,
+                tg.token,
+                tg.base_url,
+                webhook_url="http://127.0.0.1/hook",
+                webhook_port=port,
+            )
+            app = await build_application(settings, language=language)
+            try:
+                await app.start(jobs=False)
+                with pytest.raises(ConfigError, match=f"WEBHOOK_PORT {port}"):
+                    await app.run_webhook(asyncio.Event())
+            finally:
+                await app.close()
+            # Nothing was registered for a server that never listened.
+            assert tg.calls["setWebhook"] == 0
