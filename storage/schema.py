@@ -9,6 +9,7 @@ end in the same schema, so a change must touch both ``CURRENT_SCHEMA`` and a new
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 import aiosqlite
@@ -16,6 +17,8 @@ import aiosqlite
 from storage.errors import SchemaTooNewError
 
 log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"[^\W_]+")
 
 # Times are INTEGER epoch seconds (UTC). `thread_id` is 0 for "no forum topic" because a
 # UNIQUE constraint treats NULLs as distinct and would allow the same chat twice.
@@ -152,6 +155,21 @@ DROP INDEX release_countries_release;
 DROP INDEX release_topics_release;
 """
 
+# Version 4: the search index keeps only the index (content = ''). Nothing reads the
+# indexed text back, and storing it a second time, with the Unicode tokenizer, cost a
+# third of bulk-insert time. The indexed text is caller-made, lower-cased lemmas
+# separated by spaces, so the `ascii` tokenizer (it splits on ASCII separators and keeps
+# every non-ASCII character inside its token) cuts it exactly where unicode61 did. The
+# price: a search row can be deleted only with its text, which a retention job would
+# recompute from the release (the analyzer is deterministic).
+_SEARCH_V4 = """
+CREATE VIRTUAL TABLE release_search USING fts5(
+    body,
+    content = '',
+    tokenize = 'ascii'
+);
+"""
+
 CURRENT_SCHEMA = (
     _TABLES_V1.replace(
         "CREATE UNIQUE INDEX releases_content_hash ON releases(content_hash);\n",
@@ -159,9 +177,9 @@ CURRENT_SCHEMA = (
     )
     .replace("CREATE INDEX release_countries_release ON release_countries(release_id);\n", "")
     .replace("CREATE INDEX release_topics_release ON release_topics(release_id);\n", "")
-    + _SEARCH_V2
+    + _SEARCH_V4
 )
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 async def _v1_to_v2(connection: aiosqlite.Connection) -> None:
@@ -180,10 +198,32 @@ async def _v2_to_v3(connection: aiosqlite.Connection) -> None:
         await connection.execute(statement)
 
 
+def search_words(text: str | None) -> str:
+    """Text as the v4 index expects it: lower-case word tokens separated by spaces."""
+    return " ".join(_WORD.findall((text or "").lower()))
+
+
+async def _v3_to_v4(connection: aiosqlite.Connection) -> None:
+    # The old index still has its text: copy it out normalised (older rows held raw,
+    # mixed-case text), rebuild the index contentless, and fill it again.
+    await connection.create_function("search_words", 1, search_words, deterministic=True)
+    await connection.execute(
+        "CREATE TEMP TABLE search_copy AS SELECT rowid AS id, search_words(body) AS body"
+        " FROM release_search"
+    )
+    await connection.execute("DROP TABLE release_search")
+    for statement in _statements(_SEARCH_V4):
+        await connection.execute(statement)
+    await connection.execute(
+        "INSERT INTO release_search(rowid, body) SELECT id, body FROM temp.search_copy"
+    )
+    await connection.execute("DROP TABLE temp.search_copy")
+
+
 Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
 
 #: MIGRATIONS[v] brings a database from version v to v + 1.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 async def user_version(connection: aiosqlite.Connection) -> int:
