@@ -29,8 +29,8 @@ from bot.ingest.urls import host_of
 
 log = logging.getLogger(__name__)
 
-#: Identifies the bot to site owners, with where to read about it.
-USER_AGENT = "Depesha/0.1 (+https://github.com/depesha/depesha; news digest bot)"
+#: Identifies the bot to site owners: what it is and why it reads their pages.
+USER_AGENT = "Depesha/0.1 (Telegram news-digest bot; reads public press releases)"
 
 #: A reachable server completes the TCP/TLS handshake within a second or two; longer
 #: means it is down or filtered, and waiting only delays the other sources.
