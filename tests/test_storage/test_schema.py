@@ -113,6 +113,7 @@ async def test_too_new_schema_is_refused(tmp_path: Path) -> None:
         ("synchronous", 1),  # NORMAL
         ("busy_timeout", BUSY_TIMEOUT_MS),
         ("page_size", PAGE_SIZE),  # a fresh file
+        ("wal_autocheckpoint", 4000),
     ],
 )
 async def test_pragmas_in_effect(tmp_path: Path, pragma: str, expected: object) -> None:
