@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.nlp.morph import Morphology
+from bot.nlp.query import lemmatize_words
 from bot.services.chats import ChatRef, ChatService
-from bot.services.subscriptions import phrase_terms
 from storage.models import Subscriber
 
 
@@ -50,7 +50,7 @@ class ReadingService:
     async def search(self, chat: ChatRef, query: str) -> list[str]:
         """Releases holding every word of ``query`` in any form, best first; dates shown in
         the chat's zone. [] also when the query has no words."""
-        terms = phrase_terms(query, self._morph)
+        terms = lemmatize_words(query, self._morph, with_parts=False)
         if not terms:
             return []
         subscriber = await self._chats.get(chat)

@@ -2,8 +2,9 @@
 
 Free text goes through ``bot.nlp.query.parse_subscription_request`` (in a worker thread:
 morphology and fuzzy suggestions are CPU work); quoted phrases and excluded words are
-stored with ``phrase_terms`` — the lemmas exactly as releases' search text is indexed — as
-their term, so any word form of a phrase matches, the same way full-text search matches.
+stored with ``bot.nlp.query.normalize_phrase`` — the lemmas exactly as releases' search
+text is indexed — as their term, so any word form of a phrase matches, the same way
+full-text search matches.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Final
 from bot.clock import Clock
 from bot.nlp.countries import CountryGazetteer
 from bot.nlp.morph import Morphology
-from bot.nlp.query import SubscriptionRequest, lemmatize_words, parse_subscription_request
+from bot.nlp.query import SubscriptionRequest, normalize_phrase, parse_subscription_request
 from bot.nlp.taxonomy import TOPIC_LABELS
 from bot.services.chats import ChatRef, ChatService
 from storage.models import Subscriber, Subscription, SubscriptionKind
@@ -31,13 +32,6 @@ MAX_SUBSCRIPTIONS: Final = 400
 
 #: The longest country name is under 50 characters; more is not a country search.
 MAX_SEARCH_CHARS: Final = 60
-
-
-def phrase_terms(text: str, morph: Morphology) -> list[str]:
-    """The lemmas of ``text`` exactly as a release's search text is indexed
-    (``bot.nlp.query.lemmatize_words``): «Цифрового кодекса» → [цифровой, кодекс],
-    «ИИ» → [ии]. One tokenisation for both sides is what makes a phrase match."""
-    return lemmatize_words(text, morph, with_parts=False)
 
 
 class RequestTooLongError(ValueError):
@@ -183,7 +177,7 @@ class SubscriptionService:
             (SubscriptionKind.EXCLUDE, request.excludes),
         ):
             for phrase in phrases:
-                term = " ".join(phrase_terms(phrase, self._morph))
+                term = normalize_phrase(phrase, self._morph)
                 if term:
                     items.append(Item(kind, phrase, term))
         return items

@@ -331,6 +331,14 @@ def zone_set(subscriber: Subscriber, now: datetime) -> str:
     return ZONE_SET.format(zone=zone_text(subscriber.timezone, now), time=subscriber.digest_time)
 
 
+def time_prompt(subscriber: Subscriber, now: datetime) -> str:
+    return TIME_PROMPT.format(time=subscriber.digest_time, zone=zone_text(subscriber.timezone, now))
+
+
+def zone_prompt(subscriber: Subscriber, now: datetime) -> str:
+    return ZONE_PROMPT.format(zone=zone_text(subscriber.timezone, now))
+
+
 def zone_bad(value: str, suggestions: Sequence[str]) -> str:
     hint = ""
     if suggestions:

@@ -51,9 +51,7 @@ async def time_command(
     value = (command.args or "").strip()
     if not value:
         subscriber = await chats.ensure(chat)
-        prompt = texts.TIME_PROMPT.format(
-            time=subscriber.digest_time, zone=texts.zone_text(subscriber.timezone, clock())
-        )
+        prompt = texts.time_prompt(subscriber, clock())
         await message.answer(prompt, reply_markup=keyboards.time_choice(subscriber.digest_time))
         return
     try:
@@ -70,9 +68,7 @@ async def time_button(
 ) -> None:
     await callback.answer()
     subscriber = await chats.ensure(chat)
-    prompt = texts.TIME_PROMPT.format(
-        time=subscriber.digest_time, zone=texts.zone_text(subscriber.timezone, clock())
-    )
+    prompt = texts.time_prompt(subscriber, clock())
     await replies.send(bot, chat, prompt, keyboards.time_choice(subscriber.digest_time))
 
 
@@ -106,7 +102,7 @@ async def timezone_command(
     value = (command.args or "").strip()
     if not value:
         subscriber = await chats.ensure(chat)
-        prompt = texts.ZONE_PROMPT.format(zone=texts.zone_text(subscriber.timezone, clock()))
+        prompt = texts.zone_prompt(subscriber, clock())
         await message.answer(prompt, reply_markup=keyboards.zone_choice(subscriber.timezone))
         return
     try:
@@ -123,7 +119,7 @@ async def timezone_button(
 ) -> None:
     await callback.answer()
     subscriber = await chats.ensure(chat)
-    prompt = texts.ZONE_PROMPT.format(zone=texts.zone_text(subscriber.timezone, clock()))
+    prompt = texts.zone_prompt(subscriber, clock())
     await replies.send(bot, chat, prompt, keyboards.zone_choice(subscriber.timezone))
 
 
