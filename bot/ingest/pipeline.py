@@ -43,6 +43,7 @@ from bot.ingest.jsonapi import parse_json_items
 from bot.ingest.listing import SelectorError, parse_listing
 from bot.ingest.sources_file import SourcesFileError, SourceSpec, load_sources
 from bot.ingest.urls import canonical_url
+from storage.database import Transaction
 from storage.models import NewRelease, ReleaseFingerprint, Source, SourceConfig
 from storage.sources import SyncReport
 from storage.store import Storage
@@ -293,7 +294,7 @@ class IngestPipeline:
             headers=spec.headers or None,
         )
         if result.not_modified:
-            await self._record_success(source, spec, 0, result.etag, result.last_modified)
+            await self._record_success(source, 0, result.etag, result.last_modified)
             return IngestReport(source=source.name, not_modified=True)
 
         now = self._clock()
@@ -307,7 +308,6 @@ class IngestPipeline:
         summaries = await self._summaries(candidates, analyses)
         stored, duplicates_at_store = await self._store(
             source,
-            spec,
             candidates,
             analyses,
             summaries,
@@ -436,7 +436,6 @@ class IngestPipeline:
     async def _store(
         self,
         source: Source,
-        spec: SourceSpec,
         candidates: Sequence[_Candidate],
         analyses: Sequence[AnalysisLike],
         summaries: Sequence[str],
@@ -495,15 +494,7 @@ class IngestPipeline:
                 for index, new_id in zip(second, ids2, strict=True):
                     candidates[index].new_id = new_id
             stored = sum(1 for c in candidates if c.new_id is not None)
-            await self._storage.sources.record_success(
-                tx,
-                source.id,
-                now=now,
-                next_poll_at=now + self._interval(spec),
-                items_added=stored,
-                etag=etag,
-                last_modified=last_modified,
-            )
+            await self._success_in(tx, source, stored, etag, last_modified, now=now)
         # After the commit: a rolled-back transaction must not leave phantom entries.
         recent.entries.extend(
             ReleaseFingerprint(c.new_id, c.cluster_id or c.new_id, c.fingerprint)
@@ -514,33 +505,39 @@ class IngestPipeline:
 
     # ------------------------------------------------------------------ health
 
-    def _interval(self, spec: SourceSpec) -> timedelta:
-        return timedelta(minutes=spec.interval_minutes or self._default_interval)
+    def _interval(self, source: Source) -> timedelta:
+        return timedelta(minutes=source.interval_minutes or self._default_interval)
 
     async def _record_success(
+        self, source: Source, items: int, etag: str | None, last_modified: str | None
+    ) -> None:
+        """A poll that stored nothing (a 304) in a transaction of its own."""
+        async with self._storage.db.transaction() as tx:
+            await self._success_in(tx, source, items, etag, last_modified, now=self._clock())
+
+    async def _success_in(
         self,
+        tx: Transaction,
         source: Source,
-        spec: SourceSpec,
         items: int,
         etag: str | None,
         last_modified: str | None,
+        *,
+        now: datetime,
     ) -> None:
-        now = self._clock()
-        async with self._storage.db.transaction() as tx:
-            await self._storage.sources.record_success(
-                tx,
-                source.id,
-                now=now,
-                next_poll_at=now + self._interval(spec),
-                items_added=items,
-                etag=etag,
-                last_modified=last_modified,
-            )
+        await self._storage.sources.record_success(
+            tx,
+            source.id,
+            now=now,
+            next_poll_at=now + self._interval(source),
+            items_added=items,
+            etag=etag,
+            last_modified=last_modified,
+        )
 
     async def _record_failure(self, source: Source, reason: str, retry_after: float | None) -> None:
         now = self._clock()
-        interval = timedelta(minutes=source.interval_minutes or self._default_interval)
-        delay = failure_backoff(interval, source.consecutive_failures + 1)
+        delay = failure_backoff(self._interval(source), source.consecutive_failures + 1)
         if retry_after is not None:
             delay = max(delay, min(timedelta(seconds=retry_after), MAX_BACKOFF))
         async with self._storage.db.transaction() as tx:
