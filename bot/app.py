@@ -32,6 +32,7 @@ from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import IngestPipeline, IngestReport
 from bot.ingest.sources_file import SourcesFileError
 from bot.instance import InstanceLock, InstanceLockedError
+from bot.nlp.analyzer import Analyzer
 from bot.nlp.llm import LLMSummarizer
 from bot.nlp.query import lemmatize_words
 from bot.nlp.toolkit import NlpToolkit
@@ -66,6 +67,36 @@ POLLING_TIMEOUT_SECONDS = 30
 LISTEN_HOST = "0.0.0.0"
 
 
+@dataclass(frozen=True, slots=True)
+class Ingestion:
+    """The fetcher, the pipeline and the optional LLM summarizer, which close together."""
+
+    fetcher: Fetcher
+    pipeline: IngestPipeline
+    llm: LLMSummarizer | None
+
+    @classmethod
+    def build(
+        cls, settings: Settings, storage: Storage, analyzer: Analyzer, clock: Clock
+    ) -> Ingestion:
+        llm = _llm_summarizer(settings)
+        fetcher = Fetcher()
+        pipeline = IngestPipeline(
+            storage,
+            fetcher,
+            analyzer,
+            clock=clock,
+            default_interval_minutes=settings.ingest_interval_minutes,
+            summarizer=llm,
+        )
+        return cls(fetcher, pipeline, llm)
+
+    async def close(self) -> None:
+        await self.fetcher.close()
+        if self.llm is not None:
+            await self.llm.close()
+
+
 @dataclass
 class Application:
     """Everything ``depesha run`` runs, built by ``build_application``."""
@@ -75,8 +106,7 @@ class Application:
     storage: Storage
     language: NlpToolkit
     metrics: Metrics
-    fetcher: Fetcher
-    pipeline: IngestPipeline
+    ingestion: Ingestion
     bot: Bot
     dispatcher: Dispatcher
     digests: DigestService
@@ -84,7 +114,6 @@ class Application:
     admin: AdminService
     scheduler: Scheduler
     health: HealthChecker
-    llm: LLMSummarizer | None = None
     _runners: list[web.AppRunner] = field(default_factory=list)
     _closed: bool = False
 
@@ -93,14 +122,14 @@ class Application:
     async def ingest_due(self) -> list[IngestReport]:
         """The ingest job: re-read the sources file if it changed, poll what is due."""
         await self._sync_sources()
-        reports = await self.pipeline.poll_due()
+        reports = await self.ingestion.pipeline.poll_due()
         self._count(reports)
         return reports
 
     async def ingest_all(self, on_report: Callable[[IngestReport], None] | None = None) -> str:
         """Poll every source now (/ingest, `depesha ingest`); a one-line Russian summary."""
         await self._sync_sources()
-        reports = await self.pipeline.poll_all(on_report=on_report)
+        reports = await self.ingestion.pipeline.poll_all(on_report=on_report)
         self._count(reports)
         new = sum(report.new for report in reports)
         failed = sum(1 for report in reports if not report.ok)
@@ -108,7 +137,7 @@ class Application:
 
     async def _sync_sources(self) -> None:
         try:
-            report = await self.pipeline.sync_sources_file(self.settings.sources_file)
+            report = await self.ingestion.pipeline.sync_sources_file(self.settings.sources_file)
         except SourcesFileError as error:
             # A broken edit of a running bot's sources file must not stop the bot: the
             # sources stored from the last good version keep being polled.
@@ -197,9 +226,7 @@ class Application:
         await self.scheduler.shutdown()
         for runner in self._runners:
             await runner.cleanup()
-        await self.fetcher.close()
-        if self.llm is not None:
-            await self.llm.close()
+        await self.ingestion.close()
         await self.bot.session.close()
         await self.storage.close()
 
@@ -227,16 +254,7 @@ async def build_application(
     if storage is None:
         storage = await _open_storage(settings.database_path)
     metrics = Metrics()
-    llm = _llm_summarizer(settings)
-    fetcher = Fetcher()
-    pipeline = IngestPipeline(
-        storage,
-        fetcher,
-        language.analyzer,
-        clock=clock,
-        default_interval_minutes=settings.ingest_interval_minutes,
-        summarizer=llm,
-    )
+    ingestion = Ingestion.build(settings, storage, language.analyzer, clock)
     bot = create_bot(token, settings.telegram_api_url, retry=retry or RetryMiddleware())
     deliverer = Deliverer(bot, storage, RateLimiter(settings.broadcast_rate), clock=clock)
     morph = language.morph
@@ -286,8 +304,7 @@ async def build_application(
         storage=storage,
         language=language,
         metrics=metrics,
-        fetcher=fetcher,
-        pipeline=pipeline,
+        ingestion=ingestion,
         bot=bot,
         dispatcher=dispatcher,
         digests=digests,
@@ -295,7 +312,6 @@ async def build_application(
         admin=admin,
         scheduler=scheduler,
         health=health,
-        llm=llm,
     )
     app_ref.append(app)
     return app
@@ -373,15 +389,8 @@ async def run_ingest(settings: Settings, *, once: bool, out: TextIO = sys.stderr
     """`depesha ingest [--once]`: poll every source with progress; 1 if all failed."""
     storage = await _open_storage(settings.database_path)
     language = await asyncio.to_thread(NlpToolkit.build)
-    llm = _llm_summarizer(settings)
-    fetcher = Fetcher()
-    pipeline = IngestPipeline(
-        storage,
-        fetcher,
-        language.analyzer,
-        default_interval_minutes=settings.ingest_interval_minutes,
-        summarizer=llm,
-    )
+    ingestion = Ingestion.build(settings, storage, language.analyzer, utc_now)
+    pipeline = ingestion.pipeline
     try:
         try:
             await pipeline.sync_sources_file(settings.sources_file)
@@ -393,9 +402,7 @@ async def run_ingest(settings: Settings, *, once: bool, out: TextIO = sys.stderr
                 return 0 if any(report.ok for report in reports) or not reports else 1
             await asyncio.sleep(settings.ingest_interval_minutes * 60)
     finally:
-        await fetcher.close()
-        if llm is not None:
-            await llm.close()
+        await ingestion.close()
         await storage.close()
 
 
