@@ -114,16 +114,41 @@ def tidy(text: str) -> str:
     return text.strip()
 
 
+#: A source sentence is short; a longer one that opens alike carries news too.
+MAX_SOURCE_SENTENCE_CHARS: Final = 120
+#: «Об этом сообщили в пресс-службе …», «Об этом SNG.Today сообщает со ссылкой …»: a
+#: sentence that only names the source. («Об этом заявил министр …» names who spoke.)
+_SOURCE_SENTENCE_RE: Final = re.compile(
+    r"^(?:Об этом|О том|Как)\b[^!?]{0,80}?\b(?:сообща\w*|сообщил\w*|переда\w+|пиш\w+"
+    r"|информир\w+)\b",
+    re.IGNORECASE,
+)
+
+
+#: «МИД России подтвердил, что …», «Пресс-служба сообщила, что …»: the news is the
+#: complement; who confirmed it is an attribution.
+_REPORTED_RE: Final = re.compile(
+    r"^[^,.!?]{3,60}?\b(?:сообщил\w*|сообща\w+|подтвердил\w*|подтвержда\w+|информиру\w+"
+    r"|уведомил\w*)\s*,\s*что\s+(?=\S)"
+)
+
+
 def clean_sentence(sentence: str) -> str:
     """One sentence as it may appear in a summary: no time stamp, source line, dateline,
     agency tag or attribution around it (``""`` if it is nothing but those)."""
     sentence = sentence.strip()
     if _SOURCE_LINE_RE.match(sentence):
         return ""
+    if _SOURCE_SENTENCE_RE.match(sentence) and len(sentence) < MAX_SOURCE_SENTENCE_CHARS:
+        return ""
     sentence = _LEADING_TIME_RE.sub("", sentence)
     sentence = strip_dateline(sentence)
     sentence = _AGENCY_TAG_RE.sub("", sentence)
     sentence = strip_attribution(sentence)
+    reported = _REPORTED_RE.match(sentence)
+    if reported:
+        rest = sentence[reported.end() :]
+        sentence = rest[:1].upper() + rest[1:]
     return tidy(sentence)
 
 

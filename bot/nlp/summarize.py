@@ -61,6 +61,8 @@ RESTATEMENT_MAX_NEW: Final = 4
 MIN_CLAUSE_CHARS: Final = 80
 #: A headline clause shorter than this is a fragment («Глава МИД Армении»).
 MIN_HEADLINE_CHARS: Final = 35
+#: A headline cut before a preposition keeps at least this much (a verb with its object).
+MIN_ADJUNCT_HEAD_CHARS: Final = 60
 #: Score mix: the lead position is the strongest single signal in news, centrality
 #: (how much of the sentence the rest of the release talks about) breaks its ties.
 POSITION_WEIGHT: Final = 1.0
@@ -130,7 +132,18 @@ _LIST_ITEM_RE: Final = re.compile(r"^\s*[-–—•*]\s")
 #: morphology this is an ending test; nouns that end alike only make a cut less likely.
 _PREDICATE_RE: Final = re.compile(
     r"[аеиоуыяё]л(?:а|о|и|ся|ась|ось|ись)?\b|(?:ет|ют|ит|ят|ут|ат|ется|ются|ится|ятся|ено|ена"
-    r"|ены|ан|ана|аны|ято|ята|яты)\b",
+    r"|ены)\b",
+    re.IGNORECASE,
+)
+#: Cutting before «что …» leaves «МИД подтвердил.»: the news is in the complement.
+_COMPLEMENT_RE: Final = re.compile(r"(?:что|чтобы|как|где|когда|ли)\b", re.IGNORECASE)
+#: Before a preposition: a headline may lose a trailing place or circumstance.
+_ADJUNCT_CUT_RE: Final = re.compile(r"\s(?=(?:в|во|на|с|со|по|для|из|при|после|о|об)\s)")
+#: Openers a headline does without: a date, «Сегодня», «Вчера».
+_HEADLINE_OPENER_RE: Final = re.compile(
+    r"^(?:(?:сегодня|вчера|накануне)\s+|\d{1,2}(?:\s*[-–]\s*\d{1,2})?\s+(?:января|февраля|марта"
+    r"|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)(?:\s+\d{4}\s*(?:года|г\.))?"
+    r",?\s+)(?=\w)",
     re.IGNORECASE,
 )
 _SENTENCE_END: Final = '.!?…»")”'
@@ -244,6 +257,9 @@ class ExtractiveSummarizer:
                 # A list item or half a quotation split across sentences reads as debris.
                 continue
             own = contents[index] if index < len(contents) else set()
+            if sentence != raw and index < len(sentence_lemmas):
+                # Compression dropped words (an attribution): judge what is left.
+                own = _compressed_content(sentence, raw, sentence_lemmas[index]) or own
             if not own:
                 continue
             if title_content and _restates(own, title_content):
@@ -351,20 +367,27 @@ class ExtractiveSummarizer:
     # --- headlines ------------------------------------------------------------------------
 
     def _headline(self, ranked: Sequence[_Candidate]) -> tuple[str, int]:
-        """The headline and the index of its sentence; ``("", -1)`` when none fits."""
-        fallback: tuple[str, int] = ("", -1)
-        for candidate in ranked[:3]:
-            text = candidate.text.rstrip(".")
-            if len(text) <= MAX_HEADLINE_CHARS and not _unfinished(text):
+        """The headline and the index of its sentence; ``("", -1)`` when none fits.
+
+        The best sentence whole, or its longest whole clause; failing those, another of
+        the best three sentences the same way; last, the best sentence cut before a
+        prepositional adjunct. Leading dates and «Сегодня» are dropped first."""
+        top = [(c, _HEADLINE_OPENER_RE.sub("", c.text).rstrip(".")) for c in ranked[:3]]
+        for position, (candidate, text) in enumerate(top):
+            if len(text) <= MAX_HEADLINE_CHARS and _is_clause(text):
                 return _headline_text(text), candidate.index
-            clause = whole_clause(
-                candidate.text, MAX_HEADLINE_CHARS + 1, MIN_HEADLINE_CHARS, _HEADLINE_CUT_RE
+            cuts = (
+                (_HEADLINE_CUT_RE, MIN_HEADLINE_CHARS),
+                (_ADJUNCT_CUT_RE, MIN_ADJUNCT_HEAD_CHARS),
             )
-            if clause:
-                return _headline_text(clause), candidate.index
-            if not fallback[0]:
-                fallback = (_headline_text(_word_cut(text, MAX_HEADLINE_CHARS)), candidate.index)
-        return fallback
+            for boundaries, min_chars in cuts[: 2 if position == 0 else 1]:
+                clause = whole_clause(text, MAX_HEADLINE_CHARS + 1, min_chars, boundaries)
+                if clause:
+                    return _headline_text(clause), candidate.index
+        if top:
+            candidate, text = top[0]
+            return _headline_text(_word_cut(text, MAX_HEADLINE_CHARS)), candidate.index
+        return "", -1
 
 
 def _latin(sentences: Sequence[str]) -> bool:
@@ -372,6 +395,17 @@ def _latin(sentences: Sequence[str]) -> bool:
     sample = " ".join(sentences[:3])
     latin = sum(ch.isascii() and ch.isalpha() for ch in sample)
     return latin > len(sample) // 3
+
+
+def _compressed_content(compressed: str, raw: str, lemmas: Sequence[str]) -> set[str]:
+    """Content lemmas of ``compressed`` looked up among those of its ``raw`` sentence."""
+    from bot.nlp.text import words
+
+    tokens = words(raw)
+    if len(tokens) != len(lemmas):
+        return set()
+    lookup = dict(zip((t.lower() for t in tokens), lemmas, strict=True))
+    return content([lookup.get(t.lower(), t.lower()) for t in words(compressed)])
 
 
 def _lemmas_of(
@@ -392,6 +426,10 @@ def _lemmas_of(
 def _headline_text(text: str) -> str:
     text = tidy(text).rstrip(" .,;:–—-")
     return text[:1].upper() + text[1:]
+
+
+def _is_clause(text: str) -> bool:
+    return not _unfinished(text) and bool(_PREDICATE_RE.search(text)) and _balanced(text)
 
 
 def _unfinished(text: str) -> bool:
@@ -422,7 +460,13 @@ def whole_clause(
         head = sentence[: match.start()].rstrip(" ,;:–—-")
         if len(head) < min_chars or len(head) + 1 > limit - 1:
             continue
-        if _balanced(head) and not _unfinished(head) and _PREDICATE_RE.search(head):
+        if _COMPLEMENT_RE.match(sentence, match.end()):
+            continue
+        colon = head.find(":")
+        if 0 <= colon < len(head) - 1:
+            # Inside a list introduced by a colon: only the colon itself is a clause end.
+            continue
+        if _is_clause(head):
             best = head
     return _terminated(best) if best else ""
 
