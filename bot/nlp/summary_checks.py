@@ -24,7 +24,7 @@ _FUNCTION_WORD_STOP_RE: Final = re.compile(
 )
 ARTIFACT_PATTERNS: Final[dict[str, re.Pattern[str]]] = {
     # «…Казахстана, а также. 20-летнего …»: a line break inside a sentence made a stop.
-    "broken_sentence": re.compile(r"[,;:–—]\s*\.|\.\s+\d+-[а-яё]"),
+    "broken_sentence": re.compile(r"(?<![”»\"])[,;:–—]\s*\.(?:\s|$)|\.\s+\d+-[а-яё]"),
     "punctuation": re.compile(
         r"[”»\"],\.|[,;:]\s*[.,;:!?]|(?<!\.)\.\.(?!\.)|[.!?][,;]|\s[,.;:!?](?:\s|$)|«\s*»|\(\s*\)"
     ),

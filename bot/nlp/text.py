@@ -327,7 +327,7 @@ def join_broken_lines(lines: list[str]) -> list[str]:
 def _continues(previous: str, line: str) -> bool:
     if not previous or not line or _LIST_START_RE.match(line):
         return False
-    if previous[-1] in ".!?…:»\")":
+    if previous[-1] in '.!?…:»")':
         return False
     return bool(_OPEN_END_RE.search(previous)) or line[0].islower()
 
