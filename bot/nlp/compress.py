@@ -85,6 +85,11 @@ _LEADING_TIME_RE: Final = re.compile(
 )
 
 
+#: A dateline has a date, a slash or a dash near the start; most sentences have none, and
+#: ``strip_dateline`` is the costliest step here.
+_MAYBE_DATELINE_RE: Final = re.compile(r"^.{0,60}?(?:\d|/|\s[-–—]\s|[A-ZА-ЯЁ]{3,}\b)")
+
+
 def strip_asides(sentence: str) -> str:
     """Short parenthetical asides removed (never one that holds a whole clause)."""
     return _ASIDE_RE.sub("", sentence)
@@ -107,8 +112,14 @@ _TIDY_RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
 )
 
 
+#: One cheap test first: most sentences need none of the rules.
+_UNTIDY_RE: Final = re.compile(r"\s[,.;:!?»)”]|[«(“„]\s|[,;:.!?”»\"][.,;:]|\s\s")
+
+
 def tidy(text: str) -> str:
     """Doubled and stray punctuation removed and spacing around it normalised."""
+    if not _UNTIDY_RE.search(text):
+        return text.strip()
     for pattern, replacement in _TIDY_RULES:
         text = pattern.sub(replacement, text)
     return text.strip()
@@ -142,7 +153,8 @@ def clean_sentence(sentence: str) -> str:
     if _SOURCE_SENTENCE_RE.match(sentence) and len(sentence) < MAX_SOURCE_SENTENCE_CHARS:
         return ""
     sentence = _LEADING_TIME_RE.sub("", sentence)
-    sentence = strip_dateline(sentence)
+    if _MAYBE_DATELINE_RE.match(sentence):
+        sentence = strip_dateline(sentence)
     sentence = _AGENCY_TAG_RE.sub("", sentence)
     sentence = strip_attribution(sentence)
     reported = _REPORTED_RE.match(sentence)
