@@ -207,6 +207,10 @@ def strip_dateline(paragraph: str) -> str:
         stop = "." in sep_text or "/" in sep_text or component.group().endswith(".")
         if (dash or stop) and (date or agency):
             cut, cut_at_dash = pos, dash
+        elif place and cut_at_dash and cut == component.start() and "." in sep_text:
+            # «МОСКВА, 3 мар — Агентство Степь. …»: capitalised words closed by a full stop
+            # right after a dated dash are an agency this module does not know by name.
+            cut, cut_at_dash = pos, False
     if not cut:
         return paragraph
     rest = paragraph[cut:].lstrip(" .,:;-–—")
