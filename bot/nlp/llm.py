@@ -1,9 +1,13 @@
 """The `llm` summarizer: a short Russian summary from any OpenAI-compatible chat-completions
 endpoint, validated, with the extractive summary as the fallback on any failure.
 
-``POST {base_url}/chat/completions`` with a bearer key; the answer must be non-empty,
-Russian (Cyrillic), at most 300 characters and free of markdown/preamble junk — otherwise
-the fallback is returned and the reason logged. Concurrency is bounded by a semaphore and
+``POST {base_url}/chat/completions`` with a bearer key. The model is asked for one or two
+Russian sentences — translating when the release is in Kazakh, English or another
+language — and its answer passes the same checks as the extractive summary
+(``summary_checks``): non-empty, Russian (not Kazakh or English), at most 300 characters,
+no artifacts (broken sentences, stray punctuation, «…» cuts, time stamps, source lines,
+attributions, datelines), no restatement of the title, no markdown or preamble —
+otherwise the fallback is returned and the reason logged. Concurrency is bounded by a semaphore and
 every request by a timeout, so a slow endpoint slows nothing but its own summaries.
 """
 
@@ -16,7 +20,8 @@ from typing import Any, Final
 
 import aiohttp
 
-from bot.nlp.summarize import MAX_SUMMARY_CHARS
+from bot.nlp.language import detect_language
+from bot.nlp.summary_checks import MAX_SUMMARY_CHARS, artifacts, restates
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +41,17 @@ MIN_CYRILLIC_SHARE: Final = 0.6
 #: A summary shorter than this says nothing.
 MIN_SUMMARY_CHARS: Final = 20
 
+#: What the prompt asks for; the validator allows up to MAX_SUMMARY_CHARS.
+TARGET_CHARS: Final = 200
+
 SYSTEM_PROMPT: Final = (
     "Ты редактор дайджеста новостей и пресс-релизов. Напиши краткое изложение новости "
-    "на русском языке (даже если текст на другом языке): одно-два предложения, не более "
-    f"{MAX_SUMMARY_CHARS} символов, только факты из текста — кто, что сделал, где, о чём "
-    "договорились. Не повторяй заголовок дословно. Без вступлений, кавычек вокруг ответа, "
-    "markdown, списков и ссылок. Ответь только текстом изложения."
+    "на русском языке: если текст на казахском, английском или другом языке, переведи "
+    f"суть на русский. Одно-два предложения, не более {TARGET_CHARS} символов, только "
+    "факты из текста — кто, что сделал, где, о чём договорились. Не повторяй заголовок, "
+    "не пиши, кто сообщил новость, без даты и места в начале, без многоточий. Без "
+    "вступлений, кавычек вокруг ответа, markdown, списков и ссылок. Ответь только "
+    "текстом изложения."
 )
 
 _MARKDOWN_RE: Final = re.compile(
@@ -59,12 +69,16 @@ class InvalidAnswer(ValueError):
     """The endpoint answered, but not with a usable summary."""
 
 
-def validate_summary(answer: str, max_chars: int = MAX_SUMMARY_CHARS) -> str:
+def validate_summary(
+    answer: str, max_chars: int = MAX_SUMMARY_CHARS, *, title: str | None = None
+) -> str:
     """Clean and check a model answer; returns the summary or raises InvalidAnswer.
 
     Strips surrounding whitespace and quotes and a «Краткое изложение:» preamble; rejects
     empty or too short text, markdown (headings, lists, bold, links, code fences), text
-    whose letters are less than MIN_CYRILLIC_SHARE Cyrillic, and text over ``max_chars``.
+    whose letters are less than MIN_CYRILLIC_SHARE Cyrillic or that reads as another
+    language (Kazakh Cyrillic included), text over ``max_chars``, any artifact that
+    ``summary_checks.artifacts`` names, and a restatement of ``title``.
     """
     text = " ".join(answer.split())
     text = _PREAMBLE_RE.sub("", text).strip().strip("\"'«»“”").strip()
@@ -75,8 +89,16 @@ def validate_summary(answer: str, max_chars: int = MAX_SUMMARY_CHARS) -> str:
     letters = len(_LETTER_RE.findall(text))
     if not letters or len(_CYRILLIC_RE.findall(text)) / letters < MIN_CYRILLIC_SHARE:
         raise InvalidAnswer("not Russian")
+    language = detect_language(text)
+    if language != "ru":
+        raise InvalidAnswer(f"not Russian ({language})")
     if len(text) > max_chars:
         raise InvalidAnswer(f"too long ({len(text)} chars)")
+    found = artifacts(text)
+    if found:
+        raise InvalidAnswer(f"artifacts: {', '.join(found)}")
+    if restates(text, title):
+        raise InvalidAnswer("restates the title")
     return text
 
 
@@ -125,7 +147,7 @@ class LLMSummarizer:
         try:
             async with self._semaphore:
                 answer = await self._complete(title, text)
-            return validate_summary(answer, self._max_chars)
+            return validate_summary(answer, self._max_chars, title=title)
         except TimeoutError:
             log.warning("llm summary failed: timeout after %.0f s", self._timeout.total or 0)
         except InvalidAnswer as exc:

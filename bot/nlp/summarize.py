@@ -1,13 +1,16 @@
-"""The extractive summarizer (default, offline): one or two whole sentences of the release,
-at most 300 characters, chosen by lead position and centrality, never a mere restatement
-of the title.
+"""The extractive summarizer (default, offline): the sentence of the release that carries
+the news, compressed, in one or two phone lines — median about 150 characters, never over
+300 — and never a mere restatement of the title. A release with no title also gets a
+short headline (``summarize_untitled``); one in Kazakh or English gets a Russian note of
+its language instead of a foreign-language pseudo-summary.
 
 Input is already cleaned (``text.clean_text``) and split into sentences with their lemmas,
 so nothing is tokenised twice. Output is plain text (escaping happens at rendering).
 
-How a long sentence is shortened: at the last clause boundary (comma, semicolon, colon,
-dash, or before «который») that fits, with balanced quotes and brackets, and the cut is
-marked with «…» — a full stop would pretend the clause is the whole sentence.
+How a long sentence is shortened: first compressed (``compress.compress``: attributions,
+datelines, asides, long official names); if still long, cut at the last clause boundary
+that leaves a whole clause (ended with a full stop); only a sentence with no such
+boundary is cut with «…», and a shorter candidate sentence is preferred to that.
 """
 
 from __future__ import annotations
@@ -16,12 +19,27 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
-from bot.nlp.text import strip_attribution
+from bot.nlp.compress import compress, tidy
+from bot.nlp.language import detect_language
+from bot.nlp.summary_checks import MAX_HEADLINE_CHARS, MAX_SUMMARY_CHARS, artifacts
 
-#: The digest shows summaries under the title; 300 characters read in about ten seconds.
-MAX_SUMMARY_CHARS: Final = 300
+__all__ = [
+    "ELLIPSIS",
+    "LANGUAGE_NOTES",
+    "MAX_HEADLINE_CHARS",
+    "MAX_SUMMARY_CHARS",
+    "ExtractiveSummarizer",
+    "content",
+    "language_note",
+    "shorten",
+]
+
+#: A summary this long is two phone lines; a longer first sentence is cut at a clause
+#: boundary when a whole clause of at least ``MIN_CLAUSE_CHARS`` fits under it.
+TARGET_SUMMARY_CHARS: Final = 200
 #: Only the opening of a release is searched: news is written lead-first, and later
 #: sentences are background more often than summary.
 MAX_CANDIDATES: Final = 8
@@ -31,16 +49,20 @@ MIN_SENTENCE_WORDS: Final = 4
 #: A line with no final stop is a subtitle or a caption; only a longer one (a whole
 #: statement, «Мурашко и Чечейбаев утвердили план …») can stand as a summary.
 MIN_UNTERMINATED_CHARS: Final = 50
-#: A second sentence is added only after a short first one: the reader wants one fact,
-#: and references (leads, headlines) are single sentences.
+#: A second sentence is added only after a short first one, and only while the two fit
+#: ``TARGET_SUMMARY_CHARS``: the reader wants one fact in two lines.
 SECOND_SENTENCE_BELOW_CHARS: Final = 110
 #: A sentence whose content words are this much the title's and which adds fewer than
 #: ``RESTATEMENT_MAX_NEW`` new content words (often just the names behind «министры»)
 #: only repeats the headline.
 RESTATEMENT_OVERLAP: Final = 0.55
 RESTATEMENT_MAX_NEW: Final = 4
-#: A clause cut shorter than this says too little; cut at a word boundary instead.
+#: A clause cut shorter than this says too little; look further or cut elsewhere.
 MIN_CLAUSE_CHARS: Final = 80
+#: A headline clause shorter than this is a fragment («Глава МИД Армении»).
+MIN_HEADLINE_CHARS: Final = 35
+#: A headline cut before a preposition keeps at least this much (a verb with its object).
+MIN_ADJUNCT_HEAD_CHARS: Final = 60
 #: Score mix: the lead position is the strongest single signal in news, centrality
 #: (how much of the sentence the rest of the release talks about) breaks its ties.
 POSITION_WEIGHT: Final = 1.0
@@ -51,8 +73,22 @@ DANGLING_PENALTY: Final = 0.5
 QUOTE_PENALTY: Final = 0.4
 #: A sentence that introduces a quotation or a list ends with a colon and says nothing yet.
 COLON_PENALTY: Final = 0.6
+#: A sentence that only fits with «…» loses to a whole one unless it is far better.
+ELLIPSIS_PENALTY: Final = 0.5
+#: Background openers («В начале недели …», «Ранее …», «Напомним …») set the scene; the
+#: news is usually in the next sentence.
+BACKGROUND_PENALTY: Final = 0.45
 
 ELLIPSIS: Final = "…"
+
+#: The summary of a release in another language (DESIGN: every summary is Russian). These
+#: are stored as the release's summary — data, like the summary itself — so they live
+#: here beside the summarizer rather than with the Telegram texts.
+LANGUAGE_NOTES: Final[dict[str, str]] = {
+    "kk": "Релиз на казахском языке.",
+    "en": "Релиз на английском языке.",
+    "other": "Релиз на иностранном языке.",
+}
 
 #: Function words carry no content for overlap and centrality.
 _STOP_TEXT: Final = """
@@ -70,15 +106,65 @@ STOP_LEMMAS: Final = frozenset(_STOP_TEXT.split())
 _DANGLING_STARTS: Final = re.compile(
     r"^(?:он|она|оно|они|его|ее|её|их|им|ему|ей|также|кроме того|при этом|в свою очередь"
     r"|помимо этого|вместе с тем|однако|но|и|а|это|этот|эти|там|тогда|затем|далее"
-    r"|по (?:его|ее|её|их) (?:словам|данным)|по словам|по данным)\b",
+    r"|по (?:его|ее|её|их) (?:словам|данным)|по словам|по данным|об этом)\b",
     re.IGNORECASE,
 )
-_CLAUSE_CUT_RE: Final = re.compile(r",\s+(?=котор)|[,;:]\s|\s[–—-]\s")
+_BACKGROUND_STARTS: Final = re.compile(
+    r"^(?:ранее|напомним|как известно|как сообщалось|в начале (?:недели|месяца|года)"
+    r"|на прошлой неделе|в прошлом году|до этого|прежде)\b",
+    re.IGNORECASE,
+)
+#: Clause boundaries: comma, semicolon, colon, spaced dash.
+_CLAUSE_CUT_RE: Final = re.compile(r"[,;:]\s|\s[–—-]\s")
+#: A head ending in one of these is not a whole clause («В связи с тем, что …»).
+_BAD_CLAUSE_END_RE: Final = re.compile(
+    r"(?:\b(?:тем|том|того|так|и|а|но|или|как|что|чтобы|в|на|с|по|для|о|об|к|из|от|до|при"
+    r"|также|который|которая|которые|которого|которой|после|перед|между)|\d)$",
+    re.IGNORECASE,
+)
+#: Headlines may also drop a trailing adjunct: a cut before these words keeps the clause.
+_HEADLINE_CUT_RE: Final = re.compile(
+    r"[,;:]\s|\s[–—-]\s|\s(?=(?:в рамках|в ходе|на полях|по итогам|по случаю|в связи с"
+    r"|с целью|во главе с|при участии|по приглашению)\b)"
+)
+_LIST_ITEM_RE: Final = re.compile(r"^\s*[-–—•*]\s")
+#: A whole clause has a predicate: a past-tense or present-tense verb form. Without
+#: morphology this is an ending test; nouns that end alike only make a cut less likely.
+_PREDICATE_RE: Final = re.compile(
+    r"[аеиоуыяё]л(?:а|о|и|ся|ась|ось|ись)?\b|(?:ет|ют|ит|ят|ут|ат|ется|ются|ится|ятся|ено|ена"
+    r"|ены)\b",
+    re.IGNORECASE,
+)
+#: Cutting before «что …» leaves «МИД подтвердил.»: the news is in the complement.
+_COMPLEMENT_RE: Final = re.compile(r"(?:что|чтобы|как|где|когда|ли)\b", re.IGNORECASE)
+#: Before a preposition: a headline may lose a trailing place or circumstance.
+_ADJUNCT_CUT_RE: Final = re.compile(r"\s(?=(?:в|во|на|с|со|по|для|из|при|после|о|об)\s)")
+#: Openers a headline does without: a date, «Сегодня», «Вчера».
+_HEADLINE_OPENER_RE: Final = re.compile(
+    r"^(?:(?:сегодня|вчера|накануне)\s+|\d{1,2}(?:\s*[-–]\s*\d{1,2})?\s+(?:января|февраля|марта"
+    r"|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)(?:\s+\d{4}\s*(?:года|г\.))?"
+    r",?\s+)(?=\w)",
+    re.IGNORECASE,
+)
+_SENTENCE_END: Final = '.!?…»")”'
 
 
 def content(lemmas: Sequence[str]) -> set[str]:
     """Content lemmas: not function words, not numbers, longer than one letter."""
     return {lm for lm in lemmas if len(lm) > 1 and lm not in STOP_LEMMAS and not lm.isdigit()}
+
+
+def language_note(language: str | None) -> str | None:
+    """The Russian note that stands for the summary of a release in ``language``
+    (``"kk"``, ``"en"``, ``"other"``); None for Russian or an unknown/empty value."""
+    return LANGUAGE_NOTES.get(language or "ru")
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    index: int
+    text: str  # compressed
+    own: frozenset[str]
 
 
 class ExtractiveSummarizer:
@@ -92,51 +178,124 @@ class ExtractiveSummarizer:
         sentences: Sequence[str],
         sentence_lemmas: Sequence[Sequence[str]],
         title_lemmas: Sequence[str] = (),
+        *,
+        language: str | None = None,
     ) -> str:
         """Summary of a release.
 
         ``sentences`` are the cleaned body's sentences, ``sentence_lemmas`` their lemmas
         (same length), ``title_lemmas`` the title's (empty when there is no title, or when
-        it is withheld). Returns ``""`` only when there is no usable sentence at all; a
-        text of one short fragment is returned as it is (shortened if needed).
+        it is withheld). ``language`` is the release's (``detect_language``); when None it
+        is detected here from the sentences. A release not in Russian gets its
+        ``LANGUAGE_NOTES`` entry. Returns ``""`` only when there is no usable sentence at
+        all; a text of one short fragment is returned as it is (shortened if needed).
         """
         if not sentences:
             return ""
-        title_content = content(title_lemmas)
+        note = self._note(sentences, language)
+        if note is not None:
+            return note
+        return self._summarize(sentences, sentence_lemmas, content(title_lemmas), skip=None)
+
+    def summarize_untitled(
+        self,
+        sentences: Sequence[str],
+        sentence_lemmas: Sequence[Sequence[str]],
+        *,
+        language: str | None = None,
+    ) -> tuple[str, str]:
+        """``(headline, summary)`` for a release that came with no title.
+
+        The headline is the news sentence compressed to a whole clause of at most
+        ``MAX_HEADLINE_CHARS`` (no final stop, never a dateline); the summary is chosen
+        as under a real title, so it does not repeat the headline, and comes from another
+        sentence when there is one. A release not in Russian gets its headline from its
+        own text and the language note as the summary. ``("", "")`` for no sentences.
+        """
+        if not sentences:
+            return "", ""
+        ranked = self._ranked(sentences, sentence_lemmas, frozenset())
+        headline, source = self._headline(ranked)
+        note = self._note(sentences, language)
+        if note is not None:
+            return headline, note
+        if not headline:
+            return "", self._summarize(sentences, sentence_lemmas, set(), skip=None)
+        head_content = set(_lemmas_of(headline, sentences, sentence_lemmas))
+        others = [c for c in ranked if c.index != source]
+        summary = self._summarize(
+            sentences, sentence_lemmas, head_content, skip=source if others else None
+        )
+        return headline, summary
+
+    # --- choosing --------------------------------------------------------------------------
+
+    def _note(self, sentences: Sequence[str], language: str | None) -> str | None:
+        if language is None:
+            language = detect_language(" ".join(sentences[:MAX_CANDIDATES]))
+        return language_note(language) if language != "other" or _latin(sentences) else None
+
+    def _ranked(
+        self,
+        sentences: Sequence[str],
+        sentence_lemmas: Sequence[Sequence[str]],
+        title_content: frozenset[str] | set[str],
+    ) -> list[_Candidate]:
+        """Usable candidates, best first (restatements of the title excluded)."""
         doc_counts: Counter[str] = Counter()
         contents = [content(lemmas) for lemmas in sentence_lemmas]
         for sentence_content in contents:
             doc_counts.update(sentence_content)
-
-        best: tuple[float, int, str] | None = None
-        candidates: list[tuple[int, str]] = []
+        scored: list[tuple[float, _Candidate]] = []
         for index, raw in enumerate(sentences[:MAX_CANDIDATES]):
-            sentence = strip_attribution(raw)
+            sentence = compress(raw)
             if len(sentence) < MIN_SENTENCE_CHARS or len(sentence.split()) < MIN_SENTENCE_WORDS:
                 continue
-            if sentence[-1] not in '.!?…»")' and len(sentence) < MIN_UNTERMINATED_CHARS:
+            if sentence[-1] not in _SENTENCE_END and len(sentence) < MIN_UNTERMINATED_CHARS:
+                continue
+            if _LIST_ITEM_RE.match(sentence) or not _balanced(sentence):
+                # A list item or half a quotation split across sentences reads as debris.
                 continue
             own = contents[index] if index < len(contents) else set()
+            if sentence != raw and index < len(sentence_lemmas):
+                # Compression dropped words (an attribution): judge what is left.
+                own = _compressed_content(sentence, raw, sentence_lemmas[index]) or own
             if not own:
                 continue
-            candidates.append((index, sentence))
             if title_content and _restates(own, title_content):
                 continue
             score = self._score(index, sentence, own, doc_counts, title_content)
-            if best is None or score > best[0]:
-                best = (score, index, sentence)
-        if best is None:
-            # Everything restated the title or was too short: take the first usable
-            # candidate, or the opening text itself.
-            if candidates:
-                best = (0.0, candidates[0][0], candidates[0][1])
-            else:
-                return self._fit(strip_attribution(sentences[0]) or sentences[0])
-        _, index, sentence = best
-        summary = self._fit(sentence)
+            scored.append((score, _Candidate(index, sentence, frozenset(own))))
+        scored.sort(key=lambda pair: (-pair[0], pair[1].index))
+        return [candidate for _, candidate in scored]
+
+    def _summarize(
+        self,
+        sentences: Sequence[str],
+        sentence_lemmas: Sequence[Sequence[str]],
+        title_content: set[str],
+        *,
+        skip: int | None,
+    ) -> str:
+        ranked = [
+            c for c in self._ranked(sentences, sentence_lemmas, title_content) if c.index != skip
+        ]
+        if not ranked:
+            # Everything restated the title or was too short: the opening text itself.
+            first = compress(sentences[0]) or sentences[0]
+            return _terminated(shorten(first, self._max_chars))
+        best: tuple[float, _Candidate, str] | None = None
+        for rank, candidate in enumerate(ranked):
+            fitted = self._fit(candidate.text)
+            # Rank order stands in for the score; a cut with «…» loses to a whole sentence.
+            penalty = rank * 0.1 + (ELLIPSIS_PENALTY if fitted.endswith(ELLIPSIS) else 0.0)
+            if best is None or penalty < best[0]:
+                best = (penalty, candidate, fitted)
+        assert best is not None
+        _, chosen, summary = best
         if len(summary) < SECOND_SENTENCE_BELOW_CHARS:
-            summary = self._maybe_add_next(summary, index, candidates, contents, title_content)
-        return summary
+            summary = self._maybe_add_next(summary, chosen, ranked, title_content)
+        return tidy(summary)
 
     def _score(
         self,
@@ -144,7 +303,7 @@ class ExtractiveSummarizer:
         sentence: str,
         own: set[str],
         doc_counts: Counter[str],
-        title_content: set[str],
+        title_content: frozenset[str] | set[str],
     ) -> float:
         position = 1.0 / (1.0 + 0.5 * index)
         # Share of the sentence's words that other sentences (or the title) repeat.
@@ -155,6 +314,8 @@ class ExtractiveSummarizer:
         score = POSITION_WEIGHT * position + CENTRALITY_WEIGHT * centrality
         if _DANGLING_STARTS.match(sentence):
             score -= DANGLING_PENALTY
+        if _BACKGROUND_STARTS.match(sentence):
+            score -= BACKGROUND_PENALTY
         if sentence.rstrip().endswith(":"):
             score -= COLON_PENALTY
         if sentence[:1] in '«"“„':
@@ -164,46 +325,170 @@ class ExtractiveSummarizer:
     def _maybe_add_next(
         self,
         summary: str,
-        index: int,
-        candidates: Sequence[tuple[int, str]],
-        contents: Sequence[set[str]],
+        chosen: _Candidate,
+        ranked: Sequence[_Candidate],
         title_content: set[str],
     ) -> str:
-        for cand_index, sentence in candidates:
-            if cand_index <= index:
+        for candidate in sorted(ranked, key=lambda c: c.index):
+            if candidate.index <= chosen.index:
                 continue
-            own = contents[cand_index]
+            own = set(candidate.own)
             if title_content and _restates(own, title_content):
                 continue
-            if own <= contents[index] or _restates(own, contents[index]):
+            if own <= chosen.own or _restates(own, set(chosen.own)):
                 continue
-            joined = f"{_terminated(summary)} {sentence}"
-            if len(joined) <= self._max_chars and not sentence.rstrip().endswith(":"):
+            if _DANGLING_STARTS.match(candidate.text) and candidate.index != chosen.index + 1:
+                break
+            joined = f"{_terminated(summary)} {candidate.text}"
+            if (
+                len(joined) <= min(self._max_chars, TARGET_SUMMARY_CHARS)
+                and not candidate.text.rstrip().endswith(":")
+                and not artifacts(candidate.text)
+            ):
                 return joined
             break
         return summary
 
     def _fit(self, sentence: str) -> str:
-        return _terminated(shorten(sentence, self._max_chars))
+        """One sentence as a summary: whole when it fits ``TARGET_SUMMARY_CHARS``; else
+        cut to a whole clause under the target, else whole up to the hard limit, else a
+        clause (or, last, words and «…») under the hard limit."""
+        sentence = sentence.strip()
+        if len(sentence) <= TARGET_SUMMARY_CHARS:
+            return _terminated(sentence)
+        clause = whole_clause(sentence, TARGET_SUMMARY_CHARS, MIN_CLAUSE_CHARS)
+        if clause:
+            return clause
+        if len(sentence) <= self._max_chars:
+            return _terminated(sentence)
+        clause = whole_clause(sentence, self._max_chars, MIN_CLAUSE_CHARS)
+        return clause or _terminated(shorten(sentence, self._max_chars))
+
+    # --- headlines ------------------------------------------------------------------------
+
+    def _headline(self, ranked: Sequence[_Candidate]) -> tuple[str, int]:
+        """The headline and the index of its sentence; ``("", -1)`` when none fits.
+
+        The best sentence whole, or its longest whole clause; failing those, another of
+        the best three sentences the same way; last, the best sentence cut before a
+        prepositional adjunct. Leading dates and «Сегодня» are dropped first."""
+        top = [(c, _HEADLINE_OPENER_RE.sub("", c.text).rstrip(".")) for c in ranked[:3]]
+        for position, (candidate, text) in enumerate(top):
+            if len(text) <= MAX_HEADLINE_CHARS and _is_clause(text):
+                return _headline_text(text), candidate.index
+            cuts = (
+                (_HEADLINE_CUT_RE, MIN_HEADLINE_CHARS),
+                (_ADJUNCT_CUT_RE, MIN_ADJUNCT_HEAD_CHARS),
+            )
+            for boundaries, min_chars in cuts[: 2 if position == 0 else 1]:
+                clause = whole_clause(text, MAX_HEADLINE_CHARS + 1, min_chars, boundaries)
+                if clause:
+                    return _headline_text(clause), candidate.index
+        if top:
+            candidate, text = top[0]
+            return _headline_text(_word_cut(text, MAX_HEADLINE_CHARS)), candidate.index
+        return "", -1
+
+
+def _latin(sentences: Sequence[str]) -> bool:
+    """True when the text is mostly Latin letters (an «other» language worth a note)."""
+    sample = " ".join(sentences[:3])
+    latin = sum(ch.isascii() and ch.isalpha() for ch in sample)
+    return latin > len(sample) // 3
+
+
+def _compressed_content(compressed: str, raw: str, lemmas: Sequence[str]) -> set[str]:
+    """Content lemmas of ``compressed`` looked up among those of its ``raw`` sentence."""
+    from bot.nlp.text import words
+
+    tokens = words(raw)
+    if len(tokens) != len(lemmas):
+        return set()
+    lookup = dict(zip((t.lower() for t in tokens), lemmas, strict=True))
+    return content([lookup.get(t.lower(), t.lower()) for t in words(compressed)])
+
+
+def _lemmas_of(
+    headline: str, sentences: Sequence[str], sentence_lemmas: Sequence[Sequence[str]]
+) -> set[str]:
+    """Content lemmas of a headline made from the release's own words: looked up in the
+    lemmas of the sentences (``text.words`` and ``lemmatize`` give one lemma per token)."""
+    from bot.nlp.text import words
+
+    lookup: dict[str, str] = {}
+    for sentence, lemmas in zip(sentences[:MAX_CANDIDATES], sentence_lemmas, strict=False):
+        tokens = words(sentence)
+        if len(tokens) == len(lemmas):
+            lookup.update(zip((t.lower() for t in tokens), lemmas, strict=True))
+    return content([lookup.get(t.lower(), t.lower()) for t in words(headline)])
+
+
+def _headline_text(text: str) -> str:
+    text = tidy(text).rstrip(" .,;:–—-")
+    return text[:1].upper() + text[1:]
+
+
+def _is_clause(text: str) -> bool:
+    return not _unfinished(text) and bool(_PREDICATE_RE.search(text)) and _balanced(text)
+
+
+def _unfinished(text: str) -> bool:
+    return bool(_BAD_CLAUSE_END_RE.search(text.rstrip(" .,;:–—-")))
+
+
+def _word_cut(text: str, limit: int) -> str:
+    """The longest head under ``limit`` ending at a word that can close a clause."""
+    head = text[: limit + 1]
+    while " " in head:
+        head = head[: head.rfind(" ")]
+        if not _unfinished(head) and _balanced(head):
+            return head
+    return text[:limit]
+
+
+def whole_clause(
+    sentence: str,
+    limit: int,
+    min_chars: int,
+    boundaries: re.Pattern[str] = _CLAUSE_CUT_RE,
+) -> str:
+    """The longest head of ``sentence`` shorter than ``limit`` that ends at a clause
+    boundary, is at least ``min_chars`` long, has balanced quotes and brackets and does
+    not end on a function word — ended with a full stop; ``""`` when there is none."""
+    best = ""
+    for match in boundaries.finditer(sentence, 0, limit):
+        head = sentence[: match.start()].rstrip(" ,;:–—-")
+        if len(head) < min_chars or len(head) + 1 > limit - 1:
+            continue
+        if _COMPLEMENT_RE.match(sentence, match.end()):
+            continue
+        colon = head.find(":")
+        if 0 <= colon < len(head) - 1:
+            # Inside a list introduced by a colon: only the colon itself is a clause end.
+            continue
+        if _is_clause(head):
+            best = head
+    return _terminated(best) if best else ""
 
 
 def _terminated(text: str) -> str:
     """A subtitle-like line without a final stop gets one, so the summary ends cleanly."""
-    if text and text[-1] not in '.!?…»")':
+    if text and text[-1] not in _SENTENCE_END:
         return text + "."
     return text
 
 
-def _restates(own: set[str], title_content: set[str]) -> bool:
+def _restates(own: set[str] | frozenset[str], title_content: set[str] | frozenset[str]) -> bool:
     overlap = len(own & title_content) / len(own)
     return overlap >= RESTATEMENT_OVERLAP and len(own - title_content) < RESTATEMENT_MAX_NEW
 
 
 def shorten(sentence: str, max_chars: int = MAX_SUMMARY_CHARS) -> str:
     """``sentence`` if it fits in ``max_chars``; otherwise its longest head that ends at a
-    clause boundary (comma, semicolon, colon, spaced dash, before «который»), is at least
-    MIN_CLAUSE_CHARS long and has balanced quotes/brackets, followed by «…»; failing that,
-    the longest head ending at a word boundary plus «…». Never cuts inside a word."""
+    clause boundary (comma, semicolon, colon, spaced dash), is at least MIN_CLAUSE_CHARS
+    long and has balanced quotes/brackets, followed by «…»; failing that, the longest head
+    ending at a word boundary plus «…». Never cuts inside a word. The last resort of the
+    summarizer: ``whole_clause`` is tried first."""
     sentence = sentence.strip()
     if len(sentence) <= max_chars:
         return sentence
@@ -228,4 +513,5 @@ def _balanced(text: str) -> bool:
         text.count("«") == text.count("»")
         and text.count("(") == text.count(")")
         and text.count('"') % 2 == 0
+        and text.count("“") == text.count("”")
     )

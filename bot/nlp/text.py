@@ -207,6 +207,10 @@ def strip_dateline(paragraph: str) -> str:
         stop = "." in sep_text or "/" in sep_text or component.group().endswith(".")
         if (dash or stop) and (date or agency):
             cut, cut_at_dash = pos, dash
+        elif place and cut_at_dash and cut == component.start() and "." in sep_text:
+            # «МОСКВА, 3 мар — Агентство Степь. …»: capitalised words closed by a full stop
+            # right after a dated dash are an agency this module does not know by name.
+            cut, cut_at_dash = pos, False
     if not cut:
         return paragraph
     rest = paragraph[cut:].lstrip(" .,:;-–—")
@@ -290,7 +294,7 @@ def clean_text(text: str, title: str | None = None) -> str:
     text = normalize_whitespace(strip_html(text))
     clean_title = normalize_whitespace(strip_html(title)) if title else None
     text = drop_repeated_title(text, clean_title)
-    lines = [line for line in text.split("\n") if line]
+    lines = join_broken_lines([line for line in text.split("\n") if line])
     dropped = 0
     while len(lines) > 1 and dropped < MAX_META_LINES and _is_meta_line(lines[0]):
         lines.pop(0)
@@ -300,6 +304,36 @@ def clean_text(text: str, title: str | None = None) -> str:
         lines[index] = strip_dateline(lines[index])
     text = "\n\n".join(line for line in lines if line)
     return _GLUED_SENTENCE_RE.sub(". ", text)
+
+
+#: A line that ends in one of these is cut mid-sentence («…Казахстана, а также»).
+_OPEN_END_RE: Final = re.compile(
+    r"(?:[,;–—-]|\b(?:и|а|но|или|а также|также|в|во|на|с|со|по|для|о|об|к|ко|из|от|до|за|при"
+    r"|что|чтобы|который|которая|которые|которого|как|не|the|and|of|to|in|for))$",
+    re.IGNORECASE,
+)
+_LIST_START_RE: Final = re.compile(r"^[-–—•*]\s|^\d+[.)]\s")
+
+
+def join_broken_lines(lines: list[str]) -> list[str]:
+    """Lines joined where a line break falls inside a sentence: the line ends with a comma,
+    a dash or a function word, or the next line starts with a lower-case letter, and the
+    line has no final stop. List items and lines after a colon stay apart."""
+    out: list[str] = []
+    for line in lines:
+        if out and _continues(out[-1], line):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return out
+
+
+def _continues(previous: str, line: str) -> bool:
+    if not previous or not line or _LIST_START_RE.match(line):
+        return False
+    if previous[-1] in '.!?…:»")':
+        return False
+    return bool(_OPEN_END_RE.search(previous)) or line[0].islower()
 
 
 #: Datelines are looked for at the start of this many opening paragraphs.

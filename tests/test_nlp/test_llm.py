@@ -118,3 +118,48 @@ def test_validate_cleans(answer: str, expected: str) -> None:
 def test_validate_rejects(answer: str) -> None:
     with pytest.raises(InvalidAnswer):
         validate_summary(answer)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        # Kazakh Cyrillic passes a Cyrillic-share test; it is still not Russian.
+        ("Қазақстан елшісі Мексика депутаттарымен кездесіп, ынтымақтастықты талқылады.", "kk"),
+        ("Посол обсудил с депутатами торговлю, а также.", "broken_sentence"),
+        ("Посол обсудил с депутатами торговлю и инвестиции”,.", "punctuation"),
+        ("Посол обсудил с депутатами торговлю и инвестиции в регионе…", "ellipsis_cut"),
+        ("12:45 Посол обсудил с депутатами торговлю и инвестиции.", "timestamp"),
+        ("Посол обсудил торговлю с депутатами. Источник: сайт МИД.", "source_line"),
+        ("Посол обсудил торговлю с депутатами, сообщает Kazinform.", "attribution"),
+        ("НУР-СУЛТАН, 2 февраля — Посол обсудил торговлю с депутатами.", "dateline"),
+    ],
+)
+def test_validate_applies_the_summary_checks(answer: str, reason: str) -> None:
+    with pytest.raises(InvalidAnswer, match=reason):
+        validate_summary(answer)
+
+
+def test_validate_rejects_a_restated_title() -> None:
+    title = "Посол Казахстана обсудил торговлю с депутатами Мексики"
+    with pytest.raises(InvalidAnswer, match="restates"):
+        validate_summary("Посол Казахстана обсудил с депутатами Мексики торговлю.", title=title)
+    kept = "Стороны договорились открыть прямой авиарейс и упростить выдачу деловых виз."
+    assert validate_summary(kept, title=title) == kept
+
+
+async def test_answer_restating_the_title_falls_back(
+    summarizer: LLMSummarizer, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.nlp.llm"):
+        result = await summarizer.summarize(GOOD_ANSWER, "Текст новости о встрече.", FALLBACK)
+    assert result == FALLBACK
+    assert "restates the title" in caplog.text
+
+
+async def test_prompt_asks_for_a_russian_translation(
+    summarizer: LLMSummarizer, fake: FakeLLM
+) -> None:
+    await summarizer.summarize(None, "The Embassy of Kazakhstan held a reception.", FALLBACK)
+    system = fake.requests[0]["messages"][0]["content"]
+    assert "переведи" in system
+    assert "казахском" in system

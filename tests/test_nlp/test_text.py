@@ -7,6 +7,7 @@ import pytest
 from bot.nlp.text import (
     clean_text,
     drop_repeated_title,
+    join_broken_lines,
     split_sentences,
     strip_attribution,
     strip_dateline,
@@ -133,3 +134,27 @@ def test_words_keep_compounds() -> None:
 def test_garbage_cleans_to_empty_or_punctuation(garbage: str) -> None:
     cleaned = clean_text(garbage)
     assert not words(cleaned)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["Посол встретился с коллегами, а также", "20-летнего юбилея академии."], 1),
+        (["Посол встретился с коллегами из", "соседних стран."], 1),
+        (["Делегация посетила", "музей и библиотеку."], 1),
+        (["Состоялись встречи:", "- с ректором;", "- с деканом."], 3),
+        (["Заголовок без точки", "Первый абзац текста."], 2),
+        (["Первое предложение.", "второе с маленькой буквы."], 2),
+    ],
+)
+def test_join_broken_lines(lines: list[str], expected: int) -> None:
+    joined = join_broken_lines(lines)
+    assert len(joined) == expected
+    assert " ".join(joined) == " ".join(lines)
+
+
+def test_clean_text_mends_a_sentence_broken_by_a_line() -> None:
+    text = "Посол обсудил подготовку к юбилею Казахстана, а также\n20-летнего юбилея связей."
+    assert clean_text(text) == (
+        "Посол обсудил подготовку к юбилею Казахстана, а также 20-летнего юбилея связей."
+    )

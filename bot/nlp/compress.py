@@ -1,0 +1,174 @@
+"""Sentence compression for summaries and headlines: the same news in fewer characters.
+
+Pure string rewriting, no morphology: attributions, datelines and agency tails, short
+parenthetical asides and long official names («Министерство иностранных дел Российской
+Федерации» → «МИД России») are removed or shortened, then punctuation is tidied. Each
+rewrite keeps the grammar of the sentence: a long name is replaced only by a form in the
+same case (the case is read from the ending of the word being replaced), and nothing
+is cut in the middle of a clause.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from bot.nlp.text import strip_attribution, strip_dateline
+
+# --- long names of office and state -------------------------------------------------------
+
+#: (pattern, replacement) applied in order. Case endings of «Министерство/министр» decide
+#: the case of the replacement, so the sentence stays grammatical: «министром иностранных
+#: дел» → «главой МИД», «Министерства иностранных дел» → «МИД» (indeclinable).
+_NAME_REWRITES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        # Not the nominative «Министерство»: «МИД подтвердило» would break the agreement.
+        (r"\b[Мм]инистерств(?:а|у|ом|е) иностранных дел\b", "МИД"),
+        (r"\bМинистр иностранных дел\b", "Глава МИД"),
+        (r"\bминистр иностранных дел\b", "глава МИД"),
+        (r"\b[Мм]инистра иностранных дел\b", "главы МИД"),
+        (r"\b[Мм]инистру иностранных дел\b", "главе МИД"),
+        (r"\b[Мм]инистром иностранных дел\b", "главой МИД"),
+        (r"\b[Мм]инистре иностранных дел\b", "главе МИД"),
+        (r"\bРоссийская Федерация\b", "Россия"),
+        (r"\bРоссийской Федерации\b", "России"),
+        (r"\bРоссийскую Федерацию\b", "Россию"),
+        (r"\bРоссийской Федерацией\b", "Россией"),
+        (r"\bСоединенн?ы[ехм]{1,2} Штат(?:ов|ам|ами|ах|ы) Америки\b", "США"),
+        (r"\bСоединённы[ехм]{1,2} Штат(?:ов|ам|ами|ах|ы) Америки\b", "США"),
+        (r"\bОбъедин[её]нных Арабских Эмиратов\b", "ОАЭ"),
+        (r"\bОрганизаци[июяей]{1,2} Объедин[её]нных Наций\b", "ООН"),
+    )
+)
+
+#: «Республики Узбекистан» → «Узбекистана»: the case of «Республик…» picks the column.
+#: Only the states whose releases this bot reads most; others keep their full name.
+_REPUBLICS: Final[dict[str, tuple[str, str, str, str]]] = {
+    # nominative: (genitive, dative, accusative, instrumental)
+    "Казахстан": ("Казахстана", "Казахстану", "Казахстан", "Казахстаном"),
+    "Узбекистан": ("Узбекистана", "Узбекистану", "Узбекистан", "Узбекистаном"),
+    "Таджикистан": ("Таджикистана", "Таджикистану", "Таджикистан", "Таджикистаном"),
+    "Азербайджан": ("Азербайджана", "Азербайджану", "Азербайджан", "Азербайджаном"),
+    "Беларусь": ("Беларуси", "Беларуси", "Беларусь", "Беларусью"),
+    "Армения": ("Армении", "Армении", "Армению", "Арменией"),
+    "Молдова": ("Молдовы", "Молдове", "Молдову", "Молдовой"),
+}
+_REPUBLIC_CASES: Final = {"и": 0, "у": 2, "ой": 3}
+_REPUBLIC_RE: Final = re.compile(r"\bРеспублик(и|у|ой) (" + "|".join(_REPUBLICS) + r")\b(?![-\w])")
+_KYRGYZ_RE: Final = re.compile(r"\bКыргызской Республики\b")
+
+
+def shorten_names(sentence: str) -> str:
+    """Long official names replaced by their usual short forms, in the same case."""
+    for pattern, replacement in _NAME_REWRITES:
+        sentence = pattern.sub(replacement, sentence)
+    sentence = _KYRGYZ_RE.sub("Кыргызстана", sentence)
+    return _REPUBLIC_RE.sub(lambda m: _REPUBLICS[m.group(2)][_REPUBLIC_CASES[m.group(1)]], sentence)
+
+
+# --- asides and tails ------------------------------------------------------------------------
+
+#: A parenthetical this short is an abbreviation, a place or a figure restated
+#: («(ОТГ)», «(Москва)», «(+17,2%)»): the summary reads the same without it.
+MAX_ASIDE_CHARS: Final = 60
+_ASIDE_RE: Final = re.compile(r"\s*\([^()]{1," + str(MAX_ASIDE_CHARS) + r"}\)")
+#: Agency names opening a sentence as a tag: «Tazabek — …», «БАКУ /Trend/ - …».
+_AGENCY_TAG_RE: Final = re.compile(
+    r"^(?:[A-Z][A-Za-z.]{2,20}|[A-ZА-ЯЁ]{2,}(?:[ -][A-ZА-ЯЁ]{2,})*)\s+[-–—]\s+(?=[«\"A-ZА-ЯЁ0-9])"
+)
+_SOURCE_LINE_RE: Final = re.compile(
+    r"^(?:Источник|Фото|Автор|Текст|Читайте также)\s*:.*$", re.IGNORECASE
+)
+_LEADING_TIME_RE: Final = re.compile(
+    r"^(?:\d{1,2}[.:]\d{2}(?:\s*\|)?|\d{1,2}\.\d{1,2}\.\d{2,4}(?:\s*,?\s*\d{1,2}:\d{2})?)\s*[,|–—-]?\s+"
+)
+
+
+#: A dateline has a date, a slash or a dash near the start; most sentences have none, and
+#: ``strip_dateline`` is the costliest step here.
+_MAYBE_DATELINE_RE: Final = re.compile(r"^.{0,60}?(?:\d|/|\s[-–—]\s|[A-ZА-ЯЁ]{3,}\b)")
+
+
+def strip_asides(sentence: str) -> str:
+    """Short parenthetical asides removed (never one that holds a whole clause)."""
+    return _ASIDE_RE.sub("", sentence)
+
+
+# --- punctuation -------------------------------------------------------------------------------
+
+_TIDY_RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\s+([,.;:!?»)”])", r"\1"),  # no space before closing punctuation
+        (r"([«(“„])\s+", r"\1"),  # … nor after an opening one
+        (r"([”»\"]),\s*\.", r"\1."),  # «…”,.» where a tail was cut after the comma
+        (r"[,;:]+\s*([.!?])", r"\1"),  # «, .» / «;.»
+        (r"([.!?])[,;]+", r"\1"),  # «.,»
+        (r"(?<!\.)\.\.(?!\.)", "."),  # a doubled full stop (not an ellipsis)
+        (r",\s*,", ","),
+        (r"\s{2,}", " "),
+    )
+)
+
+
+#: One cheap test first: most sentences need none of the rules.
+_UNTIDY_RE: Final = re.compile(r"\s[,.;:!?»)”]|[«(“„]\s|[,;:.!?”»\"][.,;:]|\s\s")
+
+
+def tidy(text: str) -> str:
+    """Doubled and stray punctuation removed and spacing around it normalised."""
+    if not _UNTIDY_RE.search(text):
+        return text.strip()
+    for pattern, replacement in _TIDY_RULES:
+        text = pattern.sub(replacement, text)
+    return text.strip()
+
+
+#: A source sentence is short; a longer one that opens alike carries news too.
+MAX_SOURCE_SENTENCE_CHARS: Final = 120
+#: «Об этом сообщили в пресс-службе …», «Об этом SNG.Today сообщает со ссылкой …»: a
+#: sentence that only names the source. («Об этом заявил министр …» names who spoke.)
+_SOURCE_SENTENCE_RE: Final = re.compile(
+    r"^(?:Об этом|О том|Как)\b[^!?]{0,80}?\b(?:сообща\w*|сообщил\w*|переда\w+|пиш\w+"
+    r"|информир\w+)\b",
+    re.IGNORECASE,
+)
+
+
+#: «МИД России подтвердил, что …», «Пресс-служба сообщила, что …»: the news is the
+#: complement; who confirmed it is an attribution.
+_REPORTED_RE: Final = re.compile(
+    r"^[^,.!?]{3,60}?\b(?:сообщил\w*|сообща\w+|подтвердил\w*|подтвержда\w+|информиру\w+"
+    r"|уведомил\w*)\s*,\s*что\s+(?=\S)"
+)
+
+
+def clean_sentence(sentence: str) -> str:
+    """One sentence as it may appear in a summary: no time stamp, source line, dateline,
+    agency tag or attribution around it (``""`` if it is nothing but those)."""
+    sentence = sentence.strip()
+    if _SOURCE_LINE_RE.match(sentence):
+        return ""
+    if _SOURCE_SENTENCE_RE.match(sentence) and len(sentence) < MAX_SOURCE_SENTENCE_CHARS:
+        return ""
+    sentence = _LEADING_TIME_RE.sub("", sentence)
+    if _MAYBE_DATELINE_RE.match(sentence):
+        sentence = strip_dateline(sentence)
+    sentence = _AGENCY_TAG_RE.sub("", sentence)
+    sentence = strip_attribution(sentence)
+    reported = _REPORTED_RE.match(sentence)
+    if reported:
+        rest = sentence[reported.end() :]
+        sentence = rest[:1].upper() + rest[1:]
+    return tidy(sentence)
+
+
+def compress(sentence: str) -> str:
+    """``clean_sentence`` plus the rewrites that shorten without losing the news: short
+    names of office and state, no parenthetical asides. Capitalises the first letter."""
+    sentence = clean_sentence(sentence)
+    if not sentence:
+        return ""
+    sentence = tidy(strip_asides(shorten_names(sentence)))
+    return sentence[:1].upper() + sentence[1:]
