@@ -98,7 +98,7 @@ def make_release(
         canonical_url=f"https://example.org/news/{release_id}",
         guid=None,
         content_hash=str(release_id),
-        title=title or f"Новость {release_id}",
+        title=title if title is not None else f"Новость {release_id}",
         text="Текст.",
         published_at=when if published else None,
         ingested_at=when if not published else when + timedelta(minutes=20),
