@@ -393,6 +393,14 @@ class _Painter:
         if more:
             self._line(_MORE_H, _MORE_TERMS.format(count=more), fonts.small, color=_MUTED)
 
+    def _group_head(self, label: str, stories: int) -> None:
+        """«Мексика · 64 новости»: a long name is cut, the count always shows."""
+        font = self._fonts.group
+        suffix = _GROUP_HEAD.format(label="", stories=_stories(stories))
+        room = _TEXT_PX - self._measure.width(suffix, font)
+        head = self._measure.fit(label, font, room, 1) + suffix
+        self._text(_LEFT, self._cursor.line(_GROUP_HEAD_H), head, font)
+
     def companions(self, groups: Sequence[CompanionGroup]) -> None:
         """Per subscribed country, the countries most often named beside it (one scale)."""
         fonts = self._fonts
@@ -401,8 +409,7 @@ class _Painter:
         top = max(companion.count for group in groups for companion in group.companions)
         for group in groups:
             if by_country:  # a topics-only list needs no head: the section title says it
-                head = _GROUP_HEAD.format(label=group.label, stories=_stories(group.stories))
-                self._line(_GROUP_HEAD_H, head, fonts.group)
+                self._group_head(group.label or "", group.stories)
             companions = group.companions
             axes = self._bar_axes(_COMPANION_ROW_H * len(companions))
             counts = [companion.count for companion in companions]

@@ -183,7 +183,7 @@ _WEEKDAY_NAMES: Final[dict[str, int]] = {
     )
     for name in names
 }
-_WEEKDAY_CLEAN: Final = re.compile(r"^\s*(?:в|во)?\s*([^\W\d_]+)\.?\s*$")
+_WEEKDAY_CLEAN: Final = re.compile(r"^\s*(?:(?:в|во)\s+)?([^\W\d_]+)\.?\s*$")
 
 
 def parse_weekday(text: str) -> int | None:

@@ -53,7 +53,7 @@ _CAPTION_COMPANIONS = "🤝 Чаще всего упоминали вместе:
 _CAPTION_COUNTRIES = "🌍 Страны недели:"
 _CAPTION_TOP = "Главное за неделю — в следующем сообщении."
 _TOP_TITLE = "🗓 Главное за неделю · {period}"
-_TOP_COUNT = "{shown} из {total}"
+_TOP_COUNT = "{shown} из {total} {word}"
 _EMPTY = "За неделю {period} по вашим подпискам новостей не было."
 _SAME = "="
 _ELLIPSIS_LINE = "…"
@@ -202,7 +202,10 @@ def render_weekly_top(
     period = week_period(review.weeks.this)
     header = f"<b>{_text(_TOP_TITLE.format(period=period))}</b>"
     if review.total > len(items):
-        header += "\n" + _text(_TOP_COUNT.format(shown=len(items), total=_stories(review.total)))
+        # Genitive after «из»: из 1 новости, из 2 новостей, из 21 новости.
+        word = plural(review.total, "новости", "новостей", "новостей")
+        count = _TOP_COUNT.format(shown=len(items), total=review.total, word=word)
+        header += "\n" + _text(count)
 
     def render(item: DigestItem, max_units: int) -> str:
         return render_item(
