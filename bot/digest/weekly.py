@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.digest.render import CountryName
 from bot.nlp.taxonomy import TOPIC_LABELS
 from storage.models import Subscription, SubscriptionKind
 
@@ -56,9 +57,6 @@ INGEST_SLACK: Final = timedelta(days=2)
 DEFAULT_WEEKDAY: Final = 0
 DAYS_IN_WEEK: Final = 7
 
-#: Country code → Russian display name (the gazetteer's ``name``).
-CountryName = Callable[[str], str]
-
 
 def _code_as_name(code: str) -> str:
     return code
@@ -66,7 +64,7 @@ def _code_as_name(code: str) -> str:
 
 class Tagged(Protocol):
     """What the review needs of a release: ``storage.models.Release`` has it, and so can a
-    lighter projection storage reads without the text (see the integration notes)."""
+    lighter projection that a storage query reads without the text."""
 
     @property
     def cluster_id(self) -> int: ...
