@@ -18,7 +18,7 @@ from typing import Final
 #: unless the text clearly names another (a dateline plus an attribution outweigh it).
 SOURCE_VOTE: Final[float] = 3.0
 #: A national domain only says where the outlet sits; agencies reprint foreign releases.
-URL_VOTE: Final[float] = 1.0
+URL_VOTE: Final[float] = 1.5
 #: A dateline names where the reporter files from, usually the issuer's capital.
 DATELINE_VOTE: Final[float] = 2.0
 #: «сообщает пресс-служба МИД РУз», «сообщили в пресс-службе азербайджанского лидера»: the
@@ -59,17 +59,17 @@ GOVERNMENT_CUES: Final[frozenset[str]] = frozenset(
     }
 )
 MISSION_CUES: Final[frozenset[str]] = frozenset(
-    {"посольство", "посол", "генконсульство", "консульство", "генконсул", "консул"}
+    {"посольство", "посол", "генконсульство", "консульство", "генконсул", "консул", "представительство"}
 )
 #: Words allowed between an issuer cue and the country («Посольство Республики Казахстан»).
 _ISSUER_FILLERS: Final[frozenset[str]] = frozenset({"республика", "королевство", "государство"})
 #: «встреча с министром …», «принял посла …»: the cue names the other side of a meeting.
-_WITH_PREPOSITIONS: Final[frozenset[str]] = frozenset({"с", "со", "принять", "встретить"})
+_WITH_PREPOSITIONS: Final[frozenset[str]] = frozenset({"с", "со", "принять"})
 
 #: Attribution cues: the institution named right after them issued the text.
 _ATTRIBUTION_RE: Final[re.Pattern[str]] = re.compile(
     r"пресс-служб\w*|пресс-центр\w*|со ссылкой на|по данным|по информации|согласно информации"
-    r"|(?:сообщает|сообщили|сообщила|сообщил|передает|передаёт|информирует)\s+(?:в\s+)?",
+    r"|(?:сообщает|сообщают|сообщили|передает|передаёт|информирует)\s+(?:в\s+)?",
     re.IGNORECASE,
 )
 #: An upper-case city, a comma or full stop and a date, then a dash or an agency:
@@ -138,7 +138,7 @@ def choose_primary(
     if not selected:
         return None
     foreign = [code for code in selected if code != home]
-    if not foreign:
+    if not foreign or (home is None and len(selected) == 1):
         return None if _INTERNATIONAL_RE.search(text) else selected[0]
     if len(foreign) == 1:
         return foreign[0]

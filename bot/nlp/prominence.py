@@ -12,6 +12,7 @@ a counterpart («посол Казахстана в США») or a state acting 
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -58,10 +59,19 @@ CONTEXT_BOOST: Final[float] = 2.0
 #: Participants in a list, venues and background geography are present, not "about".
 PRESENT_FACTOR: Final[float] = 0.4
 
+#: Background geography («граничит с Угандой») says nothing of what the release is about.
+BACKGROUND_WEIGHT: Final[float] = 0.2
+
+#: Kinds whose mention after an institution's title names the issuer («МИД России», «РК»,
+#: «акимат Костаная»); an adjective or a company there is usually the other side.
+_VOTING_KINDS: Final[frozenset[str]] = frozenset({"name", "abbreviation", "city"})
+
 #: How many characters before a mention are read for its role.
 _CONTEXT_CHARS: Final[int] = 80
 #: What may stand between two countries of a list.
-_LIST_GLUE_RE: Final[re.Pattern[str]] = re.compile(r"\s*(?:,|и|,?\s*а также|—|-)?\s*(?:и\s+)?")
+#: Dashes are not list glue: «Туркменистан – Узбекистан – Китай» is a route, «Латвия –
+#: Казахстан» a pair's name.
+_LIST_GLUE_RE: Final[re.Pattern[str]] = re.compile(r"\s*(?:,|и|,?\s*а также)\s*")
 #: Lemmas just before a list that make its members participants, not subjects: guests and
 #: tourists from them, their embassies, envoys and teams.
 _PARTICIPANT_CUES: Final[frozenset[str]] = frozenset(
@@ -121,7 +131,7 @@ def detect_countries(
     votes: dict[str, float] = defaultdict(float)
     for part, text in (("title", title_text), ("body", body)):
         found = gazetteer.mentions(text, publisher_country=press, language=language)
-        lists = _lists(text, found)
+        lists = _lists(text, found, morph)
         attributions = issuer.attribution_ranges(text) if part == "body" else []
         for index, mention in enumerate(found):
             position = (
@@ -138,12 +148,14 @@ def detect_countries(
             role = _role(text, mention, context)
             if role == "outlet":
                 continue
-            vote = issuer.cue_vote(context)
+            vote = issuer.cue_vote(context) if mention.kind in _VOTING_KINDS else 0.0
             weight = KIND_WEIGHTS[mention.kind] * position
             if vote and mention.kind == "city":
                 weight = KIND_WEIGHTS["name"] * position  # «власти Бишкека»: the state acts
-            if role in ("venue", "background"):
+            if role == "venue":
                 weight = min(weight, KIND_WEIGHTS["city"] * position)
+            elif role == "background":
+                weight = BACKGROUND_WEIGHT * position
             elif index in lists:
                 weight *= lists[index]
             elif role == "counterpart" or (vote and part == "body"):
@@ -151,13 +163,19 @@ def detect_countries(
             scores[mention.code] += weight
             if vote and role == "plain":
                 votes[mention.code] += vote * position
-            if any(start <= mention.start < end for start, end in attributions):
-                votes[mention.code] += issuer.ATTRIBUTION_VOTE
+            for number, (start, end) in enumerate(attributions):
+                if start <= mention.start < end:
+                    votes[mention.code] += issuer.ATTRIBUTION_VOTE
+                    attributions[number] = (0, 0)  # the first country named is the issuer
     if not scores:
         return CountryResult(countries=(), primary=None, scores={})
     _add_publisher_votes(gazetteer, votes, scores, publisher_country, url_country, opening or body)
     home = max(votes, key=lambda code: votes[code]) if votes else None
-    top = max(scores.values())
+    if os.environ.get("NLPC_DEBUG"):
+        print("votes", dict(votes))
+    # The share is of the best counterpart: the issuer's own country, named in every
+    # institution's title, must not push a real counterpart under the share.
+    top = max((score for code, score in scores.items() if code != home), default=0.0)
     selected = [
         code
         for code, score in scores.items()
@@ -213,7 +231,7 @@ def _role(text: str, mention: CountryMention, context: list[str]) -> str:
     before = text[max(0, mention.start - 2) : mention.start].rstrip()
     if before.endswith("(") and text[mention.end : mention.end + 1] == ")":
         return "venue"  # «в Гамбурге (ФРГ)»: the country only locates a venue
-    if len(context) >= 2 and context[-1] in {"с", "со"} and _BACKGROUND_CUES & set(context[-4:]):
+    if len(context) >= 2 and context[-1] in {"с", "со", "и"} and _BACKGROUND_CUES & set(context[-4:]):
         return "background"
     if context[-3:] and _BACKGROUND_CUES & set(context[-2:]):
         return "background"
@@ -228,7 +246,7 @@ def _role(text: str, mention: CountryMention, context: list[str]) -> str:
     return "plain"
 
 
-def _lists(text: str, found: list[CountryMention]) -> dict[int, float]:
+def _lists(text: str, found: list[CountryMention], morph: Morphology) -> dict[int, float]:
     """Weight factor of each mention standing in a list of two or more countries.
 
     A list that a measure concerns boosts every member (CONTEXT_BOOST); a list of
@@ -251,14 +269,12 @@ def _lists(text: str, found: list[CountryMention]) -> dict[int, float]:
         sentence_start = max(text.rfind(".", 0, first.start), text.rfind("\n", 0, first.start))
         sentence_end = text.find(".", found[group[-1]].end)
         sentence = text[sentence_start + 1 : sentence_end if sentence_end >= 0 else len(text)]
-        lead_in = [t.lower for t in tokens(text[max(0, first.start - 40) : first.start])][-4:]
+        lead_in = [morph.lemma(t.lower) for t in tokens(text[max(0, first.start - 40) : first.start])]
         if _MEASURE_RE.search(sentence):
             factor = CONTEXT_BOOST
-        elif any(word.startswith(tuple(_PARTICIPANT_CUES)) for word in lead_in[-2:]):
+        elif _PARTICIPANT_CUES & set(lead_in[-2:]):
             factor = PRESENT_FACTOR
-        elif len(group) == 2:
-            factor = CONTEXT_BOOST
         else:
-            factor = 1.0 if len(group) > 3 else CONTEXT_BOOST
+            factor = CONTEXT_BOOST
         factors.update(dict.fromkeys(group, factor))
     return factors
