@@ -160,8 +160,9 @@ class Analyzer:
         a repeated title and a dateline (all cleaned here). ``publisher_country`` (ISO
         alpha-2) is the source's declared country; ``url``'s domain, the dateline and the
         institutions named in the text are weighed beside it (``bot.nlp.issuer``). Kazakh
-        and English text gets countries and topics from their own name and topic tables. An empty text gives
-        empty countries, the fallback topic and an empty summary; never raises on content.
+        and English text gets countries and topics from their own name and topic tables.
+        An empty text gives empty countries, the fallback topic and an empty summary;
+        never raises on content.
         """
         clean_title = normalize_whitespace(strip_html(title)) if title else ""
         body = clean_text(text, clean_title or None)

@@ -268,7 +268,10 @@ class CountryGazetteer:
         folded = " ".join(t.lower for t in country_forms.tokens(name))
         if not folded:
             return []
-        candidates = {folded, " ".join(self._morph.lemma(t.lower) for t in country_forms.tokens(name))}
+        candidates = {
+            folded,
+            " ".join(self._morph.lemma(t.lower) for t in country_forms.tokens(name)),
+        }
         ranked: dict[str, float] = {}
         matcher = difflib.SequenceMatcher()
         for candidate in candidates:

@@ -40,7 +40,9 @@ class ForeignNames:
 
     def __init__(self) -> None:
         """Empty tables; ``add`` fills them."""
-        self._names: dict[str, dict[str, list[_Name]]] = {lang: defaultdict(list) for lang in LANGUAGES}
+        self._names: dict[str, dict[str, list[_Name]]] = {
+            lang: defaultdict(list) for lang in LANGUAGES
+        }
         self._abbreviations: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
 
     @classmethod
@@ -93,7 +95,9 @@ class ForeignNames:
             token = words[i]
             code = abbreviations.get(token.surface)
             if code is not None:
-                found.append(CountryMention(code, token.start, token.end, token.surface, "abbreviation"))
+                found.append(
+                    CountryMention(code, token.start, token.end, token.surface, "abbreviation")
+                )
                 i += 1
                 continue
             match = self._match(names, words, i, language)
@@ -124,9 +128,7 @@ class ForeignNames:
                 continue
             if name.kind != "adjective" and not token.surface[:1].isupper():
                 continue
-            inner_ok = all(
-                words[i + k].lower == name.words[k] for k in range(len(name.words) - 1)
-            )
+            inner_ok = all(words[i + k].lower == name.words[k] for k in range(len(name.words) - 1))
             if inner_ok and _ends_like(words[end - 1].lower, name.words[-1], language):
                 return name, end
         return None

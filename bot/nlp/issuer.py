@@ -59,7 +59,15 @@ GOVERNMENT_CUES: Final[frozenset[str]] = frozenset(
     }
 )
 MISSION_CUES: Final[frozenset[str]] = frozenset(
-    {"посольство", "посол", "генконсульство", "консульство", "генконсул", "консул", "представительство"}
+    {
+        "посольство",
+        "посол",
+        "генконсульство",
+        "консульство",
+        "генконсул",
+        "консул",
+        "представительство",
+    }
 )
 #: Words allowed between an issuer cue and the country («Посольство Республики Казахстан»).
 _ISSUER_FILLERS: Final[frozenset[str]] = frozenset({"республика", "королевство", "государство"})
@@ -88,6 +96,7 @@ _INTERNATIONAL_RE: Final[re.Pattern[str]] = re.compile(
     r"|международн\w+ организац|иностранн|зарубежн|двусторонн|дипкорпус|дипломатическ\w+ корпус"
     r"|Европейск\w+ [Сс]оюз",
 )
+_QUOTED_RE: Final[re.Pattern[str]] = re.compile(r"«[^»\n]{0,60}»|\"[^\"\n]{0,60}\"")
 #: The primary counterpart must lead the runner-up by this factor; otherwise the release is
 #: multilateral and has no primary country.
 PRIMARY_LEAD_RATIO: Final[float] = 1.5
@@ -139,7 +148,9 @@ def choose_primary(
         return None
     foreign = [code for code in selected if code != home]
     if not foreign or (home is None and len(selected) == 1):
-        return None if _INTERNATIONAL_RE.search(text) else selected[0]
+        # Names in quotes are outlets and companies («Голос СНГ»), not organisations at work.
+        unquoted = _QUOTED_RE.sub(" ", text)
+        return None if _INTERNATIONAL_RE.search(unquoted) else selected[0]
     if len(foreign) == 1:
         return foreign[0]
     first, second = scores[foreign[0]], scores[foreign[1]]

@@ -12,7 +12,6 @@ a counterpart («посол Казахстана в США») or a state acting 
 
 from __future__ import annotations
 
-import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -129,6 +128,7 @@ def detect_countries(
     press = publisher_country or url_country
     scores: dict[str, float] = defaultdict(float)
     votes: dict[str, float] = defaultdict(float)
+    first_named: str | None = None
     for part, text in (("title", title_text), ("body", body)):
         found = gazetteer.mentions(text, publisher_country=press, language=language)
         lists = _lists(text, found, morph)
@@ -156,11 +156,15 @@ def detect_countries(
                 weight = min(weight, KIND_WEIGHTS["city"] * position)
             elif role == "background":
                 weight = BACKGROUND_WEIGHT * position
+            elif context[-1:] == ["из"] and part == "body":
+                weight *= PRESENT_FACTOR  # «гости из Таджикистана»: where people come from
             elif index in lists:
                 weight *= lists[index]
             elif role == "counterpart" or (vote and part == "body"):
                 weight *= CONTEXT_BOOST
             scores[mention.code] += weight
+            if first_named is None and part == "body" and mention.kind in ("name", "abbreviation"):
+                first_named = mention.code
             if vote and role == "plain":
                 votes[mention.code] += vote * position
             for number, (start, end) in enumerate(attributions):
@@ -169,10 +173,17 @@ def detect_countries(
                     attributions[number] = (0, 0)  # the first country named is the issuer
     if not scores:
         return CountryResult(countries=(), primary=None, scores={})
-    _add_publisher_votes(gazetteer, votes, scores, publisher_country, url_country, opening or body)
+    _add_publisher_votes(
+        gazetteer,
+        votes,
+        scores=scores,
+        publisher_country=publisher_country,
+        url_country=url_country,
+        opening=opening or body,
+    )
     home = max(votes, key=lambda code: votes[code]) if votes else None
-    if os.environ.get("NLPC_DEBUG"):
-        print("votes", dict(votes))
+    if home is None and first_named is not None:
+        home = first_named  # no issuer signal: the lead's first-named state is the actor
     # The share is of the best counterpart: the issuer's own country, named in every
     # institution's title, must not push a real counterpart under the share.
     top = max((score for code, score in scores.items() if code != home), default=0.0)
@@ -194,6 +205,7 @@ def detect_countries(
 def _add_publisher_votes(
     gazetteer: CountryGazetteer,
     votes: dict[str, float],
+    *,
     scores: dict[str, float],
     publisher_country: str | None,
     url_country: str | None,
@@ -231,7 +243,11 @@ def _role(text: str, mention: CountryMention, context: list[str]) -> str:
     before = text[max(0, mention.start - 2) : mention.start].rstrip()
     if before.endswith("(") and text[mention.end : mention.end + 1] == ")":
         return "venue"  # «в Гамбурге (ФРГ)»: the country only locates a venue
-    if len(context) >= 2 and context[-1] in {"с", "со", "и"} and _BACKGROUND_CUES & set(context[-4:]):
+    if (
+        len(context) >= 2
+        and context[-1] in {"с", "со", "и"}
+        and _BACKGROUND_CUES & set(context[-4:])
+    ):
         return "background"
     if context[-3:] and _BACKGROUND_CUES & set(context[-2:]):
         return "background"
@@ -269,7 +285,9 @@ def _lists(text: str, found: list[CountryMention], morph: Morphology) -> dict[in
         sentence_start = max(text.rfind(".", 0, first.start), text.rfind("\n", 0, first.start))
         sentence_end = text.find(".", found[group[-1]].end)
         sentence = text[sentence_start + 1 : sentence_end if sentence_end >= 0 else len(text)]
-        lead_in = [morph.lemma(t.lower) for t in tokens(text[max(0, first.start - 40) : first.start])]
+        lead_in = [
+            morph.lemma(t.lower) for t in tokens(text[max(0, first.start - 40) : first.start])
+        ]
         if _MEASURE_RE.search(sentence):
             factor = CONTEXT_BOOST
         elif _PARTICIPANT_CUES & set(lead_in[-2:]):
