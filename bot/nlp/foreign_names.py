@@ -93,7 +93,10 @@ class ForeignNames:
         i = 0
         while i < len(words):
             token = words[i]
-            code = abbreviations.get(token.surface)
+            # «АҚШ-тың»: Kazakh endings follow an abbreviation after a hyphen.
+            code = abbreviations.get(token.surface) or abbreviations.get(
+                token.surface.split("-")[0]
+            )
             if code is not None:
                 found.append(
                     CountryMention(code, token.start, token.end, token.surface, "abbreviation")

@@ -65,6 +65,8 @@ BACKGROUND_WEIGHT: Final[float] = 0.2
 #: «акимат Костаная»); an adjective or a company there is usually the other side.
 _VOTING_KINDS: Final[frozenset[str]] = frozenset({"name", "abbreviation", "city"})
 
+_SENTENCE_BREAK_RE: Final[re.Pattern[str]] = re.compile(r"[.!?…]\s+|\n")
+
 #: How many characters before a mention are read for its role.
 _CONTEXT_CHARS: Final[int] = 80
 #: What may stand between two countries of a list.
@@ -141,10 +143,10 @@ def detect_countries(
                 if mention.start < LEAD_CHARS
                 else BODY_WEIGHT
             )
-            context = [
-                morph.lemma(t.lower)
-                for t in tokens(text[max(0, mention.start - _CONTEXT_CHARS) : mention.start])
-            ]
+            window = text[max(0, mention.start - _CONTEXT_CHARS) : mention.start]
+            # The role of a mention is decided inside its own sentence.
+            window = _SENTENCE_BREAK_RE.split(window)[-1]
+            context = [morph.lemma(t.lower) for t in tokens(window)]
             role = _role(text, mention, context)
             if role == "outlet":
                 continue
