@@ -23,7 +23,7 @@ from bot.nlp.text import lemmatize, words
 TITLE_WEIGHT: Final = 3.0
 #: The lead (first sentences) states the news; later sentences add context.
 LEAD_WEIGHT: Final = 2.0
-LEAD_SENTENCES: Final = 2
+LEAD_SENTENCES: Final = 1
 #: Repetitions add evidence with diminishing returns (log), so one word repeated ten
 #: times in a long text does not outweigh several different words of another topic.
 REPEAT_WEIGHT: Final = 0.6
