@@ -150,7 +150,19 @@ def detect_countries(
             role = _role(text, mention, context)
             if role == "outlet":
                 continue
-            vote = issuer.cue_vote(context) if mention.kind in _VOTING_KINDS else 0.0
+            tail = _SENTENCE_BREAK_RE.split(text[mention.end : mention.end + _CONTEXT_CHARS])[0]
+            after = [morph.lemma(t.lower) for t in tokens(tail)]
+            if mention.kind in _VOTING_KINDS:
+                vote = issuer.cue_vote(context)
+            elif mention.kind == "adjective":
+                vote = issuer.adjective_vote(context, after)
+            elif mention.kind == "company" and position > BODY_WEIGHT:
+                # «заявил генеральный директор CNPC»: a state company speaking in the lead.
+                vote = 1.0 if issuer.speaker_factor(context, after) > 1.0 else 0.0
+            else:
+                vote = 0.0
+            if vote and position > BODY_WEIGHT:
+                vote *= issuer.speaker_factor(context, after)
             weight = KIND_WEIGHTS[mention.kind] * position
             if vote and mention.kind == "city":
                 weight = KIND_WEIGHTS["name"] * position  # «власти Бишкека»: the state acts
@@ -165,7 +177,12 @@ def detect_countries(
             elif role == "counterpart" or (vote and part == "body"):
                 weight *= CONTEXT_BOOST
             scores[mention.code] += weight
-            if first_named is None and part == "body" and mention.kind in ("name", "abbreviation"):
+            if first_named is None and (
+                mention.kind in ("name", "abbreviation")
+                or (part == "title" and mention.kind == "city")
+            ):
+                # The title's first state or place («В Москве открылись …»), else the body's
+                # first state: a place in the body is more often a venue than the actor.
                 first_named = mention.code
             if vote and role == "plain":
                 votes[mention.code] += vote * position
@@ -185,7 +202,7 @@ def detect_countries(
     )
     home = max(votes, key=lambda code: votes[code]) if votes else None
     if home is None and first_named is not None:
-        home = first_named  # no issuer signal: the lead's first-named state is the actor
+        home = first_named  # no issuer signal: the first-named state or place is the actor
     # The share is of the best counterpart: the issuer's own country, named in every
     # institution's title, must not push a real counterpart under the share.
     top = max((score for code, score in scores.items() if code != home), default=0.0)
