@@ -27,6 +27,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -332,7 +333,7 @@ class CountryGazetteer:
     def _match_at(
         self,
         text: str,
-        tokens: list[Token],
+        tokens: Sequence[Token],
         i: int,
         *,
         publisher_country: str | None,
@@ -414,7 +415,7 @@ class CountryGazetteer:
                     best = alias
         return best
 
-    def _match_multi(self, text: str, tokens: list[Token], i: int, alias: _Alias) -> int | None:
+    def _match_multi(self, text: str, tokens: Sequence[Token], i: int, alias: _Alias) -> int | None:
         """End index (exclusive) when ``alias`` matches tokens from ``i``, else ``None``."""
         end = i + len(alias.keys)
         if end > len(tokens):

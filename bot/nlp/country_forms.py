@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal, get_args
 
 #: What a mention is: a country's name, adjective, city or abbreviation, or a region or a
@@ -81,9 +82,15 @@ def fold(text: str) -> str:
     return text.lower().replace("ё", "е").replace("’", "'").replace("‐", "-")
 
 
-def tokens(text: str) -> list[Token]:
-    """Words of ``text`` (hyphen/apostrophe-joined words kept whole), in order."""
-    return [Token(m.start(), m.end(), m.group(), fold(m.group())) for m in TOKEN_RE.finditer(text)]
+@lru_cache(maxsize=8)
+def tokens(text: str) -> tuple[Token, ...]:
+    """Words of ``text`` (hyphen/apostrophe-joined words kept whole), in order.
+
+    The last few texts are cached: matching and prominence scoring read the same release.
+    """
+    return tuple(
+        Token(m.start(), m.end(), m.group(), fold(m.group())) for m in TOKEN_RE.finditer(text)
+    )
 
 
 def adjective_forms(lemma: str) -> list[str]:

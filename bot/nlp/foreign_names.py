@@ -10,6 +10,7 @@ lacks: short forms (USA, АҚШ), adjectives (Kazakh, Uzbek, өзбек) and cap
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -119,7 +120,7 @@ class ForeignNames:
         return found
 
     def _match(
-        self, names: dict[str, list[_Name]], words: list[Token], i: int, language: str
+        self, names: dict[str, list[_Name]], words: Sequence[Token], i: int, language: str
     ) -> tuple[_Name, int] | None:
         token = words[i]
         candidates = list(names.get(token.lower, ()))

@@ -13,6 +13,7 @@ a counterpart («посол Казахстана в США») or a state acting 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
@@ -135,6 +136,7 @@ def detect_countries(
         found = gazetteer.mentions(text, publisher_country=press, language=language)
         lists = _lists(text, found, morph)
         attributions = issuer.attribution_ranges(text) if part == "body" else []
+        window = _Window(text, morph) if found else None
         for index, mention in enumerate(found):
             position = (
                 TITLE_WEIGHT
@@ -143,15 +145,11 @@ def detect_countries(
                 if mention.start < LEAD_CHARS
                 else BODY_WEIGHT
             )
-            window = text[max(0, mention.start - _CONTEXT_CHARS) : mention.start]
-            # The role of a mention is decided inside its own sentence.
-            window = _SENTENCE_BREAK_RE.split(window)[-1]
-            context = [morph.lemma(t.lower) for t in tokens(window)]
+            assert window is not None  # found is not empty here
+            context, after = window.around(mention)
             role = _role(text, mention, context)
             if role == "outlet":
                 continue
-            tail = _SENTENCE_BREAK_RE.split(text[mention.end : mention.end + _CONTEXT_CHARS])[0]
-            after = [morph.lemma(t.lower) for t in tokens(tail)]
             if mention.kind in _VOTING_KINDS:
                 vote = issuer.cue_vote(context)
             elif mention.kind == "adjective":
@@ -219,6 +217,36 @@ def detect_countries(
         primary=primary,
         scores={code: round(score, 3) for code, score in scores.items()},
     )
+
+
+class _Window:
+    """Lemmas of the words around a mention, inside its sentence; the text is tokenised
+    once per release part, not once per mention."""
+
+    def __init__(self, text: str, morph: Morphology) -> None:
+        self._words = tokens(text)
+        self._starts = [word.start for word in self._words]
+        self._breaks = [match.start() for match in _SENTENCE_BREAK_RE.finditer(text)]
+        self._morph = morph
+
+    def around(self, mention: CountryMention) -> tuple[list[str], list[str]]:
+        """(lemmas before the mention, lemmas after it), each within ``_CONTEXT_CHARS`` and
+        the mention's sentence."""
+        previous = bisect_left(self._breaks, mention.start) - 1
+        low = mention.start - _CONTEXT_CHARS
+        if previous >= 0:
+            low = max(low, self._breaks[previous] + 1)
+        following = bisect_right(self._breaks, mention.end - 1)
+        high = mention.end + _CONTEXT_CHARS
+        if following < len(self._breaks):
+            high = min(high, self._breaks[following])
+        first = bisect_left(self._starts, low)
+        here = bisect_left(self._starts, mention.start)
+        after_first = bisect_left(self._starts, mention.end)
+        last = bisect_left(self._starts, high)
+        lemma = self._morph.lemma
+        before = [lemma(word.lower) for word in self._words[first:here]]
+        return before, [lemma(word.lower) for word in self._words[after_first:last]]
 
 
 def _add_publisher_votes(
