@@ -250,13 +250,19 @@ class CountryGazetteer:
 
         Accepts any case form and any letter case: «Мексика», «мексике», «мексиканские»,
         «США», «сша», «Мехико», «Соединённых Штатов». The whole input must be one reference;
-        «Мексика и Перу» gives ``None`` (split the input first).
+        «Мексика и Перу» gives ``None`` (split the input first). Regions and companies
+        («Дагестан», «Газпром») are not countries a user means: ``None``.
         """
         tokens = country_forms.tokens(name)
         if not tokens:
             return None
         found = self._scan(name, publisher_country=None, strict=False)
-        if len(found) == 1 and found[0].start <= tokens[0].start and found[0].end >= tokens[-1].end:
+        if (
+            len(found) == 1
+            and found[0].kind not in ("region", "company")
+            and found[0].start <= tokens[0].start
+            and found[0].end >= tokens[-1].end
+        ):
             return found[0].code
         return None
 

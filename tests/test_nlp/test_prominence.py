@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.nlp.analyzer import Analyzer
 from bot.nlp.countries import CountryGazetteer
+from bot.nlp.foreign_names import ForeignNames
 from bot.nlp.morph import Morphology
+from bot.nlp.topics import TopicClassifier
 
 
 @pytest.fixture(scope="module")
@@ -237,3 +241,45 @@ def test_foreign_forms(
     gazetteer: CountryGazetteer, text: str, language: str, codes: set[str]
 ) -> None:
     assert {m.code for m in gazetteer.mentions(text, language=language)} == codes
+
+
+@pytest.mark.parametrize("name", ["Дагестан", "Газпром", "Masdar"])
+def test_lookup_leaves_regions_and_companies_to_text(
+    gazetteer: CountryGazetteer, name: str
+) -> None:
+    assert gazetteer.lookup(name) is None
+
+
+def test_foreign_table_errors_name_the_line(tmp_path: Path) -> None:
+    table = tmp_path / "names.tsv"
+    table.write_text("lang\tcode\tkind\talias\nkk\tKZ\tplanet\tҚазақстан\n", "utf-8")
+    with pytest.raises(ValueError, match=":2:"):
+        ForeignNames.load(table)
+
+
+@pytest.mark.parametrize(
+    ("words", "language", "slugs"),
+    [
+        (["экономикалық", "ынтымақтастық", "инвестициялар"], "kk", {"economy"}),
+        (["денсаулық", "сақтау", "вакцинасы"], "kk", {"health"}),
+        (["investments", "and", "trade"], "en", {"economy"}),
+        (["Tourism", "visas"], "en", {"tourism", "consular"}),
+    ],
+)
+def test_foreign_topic_stems(
+    topic_classifier: TopicClassifier, words: list[str], language: str, slugs: set[str]
+) -> None:
+    keys = topic_classifier.foreign_keys(words, language)
+    assert set(topic_classifier.classify(keys, [])) == slugs
+
+
+def test_analyzer_reads_the_dateline_and_the_source_country(analyzer: Analyzer) -> None:
+    text = (
+        "ТАШКЕНТ, 6 марта — Sputnik. Узбекистан и Россия подписали меморандум о "
+        "сотрудничестве в здравоохранении. Узбекская сторона предоставит клиники, "
+        "российская — врачей. Россия и Узбекистан продолжат совместную работу."
+    )
+    by_dateline = analyzer.analyze(title=None, text=text, url="https://uz.example.ru/news/1")
+    assert by_dateline.primary_country == "RU"
+    by_source = analyzer.analyze(title=None, text=text, publisher_country="ru")
+    assert by_source.primary_country == "UZ"
