@@ -82,11 +82,12 @@ def fold(text: str) -> str:
     return text.lower().replace("ё", "е").replace("’", "'").replace("‐", "-")
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=32)
 def tokens(text: str) -> tuple[Token, ...]:
     """Words of ``text`` (hyphen/apostrophe-joined words kept whole), in order.
 
-    The last few texts are cached: matching and prominence scoring read the same release.
+    The last few texts are cached: matching and prominence scoring read the same release
+    (and a few short phrases between its title and body, so the cache holds a few dozen).
     """
     return tuple(
         Token(m.start(), m.end(), m.group(), fold(m.group())) for m in TOKEN_RE.finditer(text)
