@@ -69,7 +69,7 @@ _VOTING_KINDS: Final[frozenset[str]] = frozenset({"name", "abbreviation", "city"
 _SENTENCE_BREAK_RE: Final[re.Pattern[str]] = re.compile(r"[.!?…]\s+|\n")
 
 #: How many characters before a mention are read for its role.
-_CONTEXT_CHARS: Final[int] = 80
+_CONTEXT_CHARS: Final[int] = 140
 #: What may stand between two countries of a list.
 #: Dashes are not list glue: «Туркменистан – Узбекистан – Китай» is a route, «Латвия –
 #: Казахстан» a pair's name.
@@ -302,7 +302,7 @@ def _role(text: str, mention: CountryMention, context: list[str]) -> str:
         window = context[-7:-1]
         if "корреспондент" in window:
             return "outlet"  # «корреспондент Казинформа в Китае»: the reprinting outlet
-        if _VENUE_VERBS & set(window[-3:]) or _VENUE_EVENTS & set(window):
+        if _VENUE_VERBS & set(window[-3:]) or _VENUE_EVENTS & set(context[:-1]):
             return "venue"  # «в рамках визита в …», «соревнования прошли в Китае»
         if len(context) >= 3 and context[-3] in issuer.MISSION_CUES:
             return "counterpart"  # «посол Казахстана в США»: the host country
