@@ -333,11 +333,16 @@ def _lists(text: str, found: list[CountryMention], morph: Morphology) -> dict[in
         sentence_end = text.find(".", found[group[-1]].end)
         sentence = text[sentence_start + 1 : sentence_end if sentence_end >= 0 else len(text)]
         lead_in = [
-            morph.lemma(t.lower) for t in tokens(text[max(0, first.start - 40) : first.start])
+            morph.lemma(t.lower) for t in tokens(text[max(0, first.start - 60) : first.start])
         ]
+        near = set(lead_in[-4:])
         if _MEASURE_RE.search(sentence):
             factor = CONTEXT_BOOST
-        elif _PARTICIPANT_CUES & set(lead_in[-2:]):
+        elif (
+            "из" in lead_in[-2:]  # «туристы из России, Турции и Китая»
+            or (_PARTICIPANT_CUES - {"из"}) & near  # «послами Казахстана в Германии, Франции»
+            or _BACKGROUND_CUES & near  # «граничит с Угандой, Южным Суданом и Кенией»
+        ):
             factor = PRESENT_FACTOR
         else:
             factor = CONTEXT_BOOST
