@@ -22,7 +22,7 @@ from bot.nlp.text import (
     strip_html,
     words,
 )
-from bot.nlp.topics import TopicClassifier
+from bot.nlp.topics import FOREIGN_LANGUAGES, TopicClassifier
 
 if TYPE_CHECKING:
     from bot.nlp.morph import Morphology
@@ -52,9 +52,19 @@ class CountryDetector(Protocol):
     """What the analyzer needs from ``bot.nlp.countries.CountryGazetteer``."""
 
     def detect(
-        self, *, title: str | None, body: str, publisher_country: str | None
+        self,
+        *,
+        title: str | None,
+        body: str,
+        publisher_country: str | None,
+        url_country: str | None = None,
+        opening: str | None = None,
+        language: str = "ru",
     ) -> _CountryResult: ...
 
+
+#: How much of the raw text is read for a dateline (a standfirst may stand before it).
+_OPENING_CHARS: Final[int] = 1200
 
 #: Publisher country by the web address, for sources that do not declare one. Checked
 #: from the most specific suffix: a government portal first, then national domains.
@@ -148,17 +158,15 @@ class Analyzer:
 
         ``title`` may be None or empty; ``text`` is the body, possibly with HTML remnants,
         a repeated title and a dateline (all cleaned here). ``publisher_country`` (ISO
-        alpha-2) is the issuer's country; when None it is inferred from ``url``'s domain.
-        Text in another language than Russian gets countries and topics as far as the
-        Russian resources reach and a summary from its own sentences. An empty text gives
-        empty countries, the fallback topic and an empty summary; never raises on content.
+        alpha-2) is the source's declared country; ``url``'s domain, the dateline and the
+        institutions named in the text are weighed beside it (``bot.nlp.issuer``). Kazakh
+        and English text gets countries and topics from their own name and topic tables.
+        An empty text gives empty countries, the fallback topic and an empty summary;
+        never raises on content.
         """
         clean_title = normalize_whitespace(strip_html(title)) if title else ""
         body = clean_text(text, clean_title or None)
-        if publisher_country is None:
-            publisher_country = country_from_url(url)
-        elif publisher_country:
-            publisher_country = publisher_country.upper()
+        publisher_country = publisher_country.upper() if publisher_country else None
 
         sentences = split_sentences(body)
         title_lemmas = lemmatize(words(clean_title), self._morph) if clean_title else []
@@ -166,9 +174,21 @@ class Analyzer:
 
         language = detect_language(f"{clean_title}\n{body}" if clean_title else body)
         result = self._gazetteer.detect(
-            title=clean_title or None, body=body, publisher_country=publisher_country or None
+            title=clean_title or None,
+            body=body,
+            publisher_country=publisher_country,
+            url_country=country_from_url(url),
+            # The raw top of the text: cleaning may drop the dateline that names the issuer.
+            opening=normalize_whitespace(strip_html(text[:_OPENING_CHARS])),
+            language=language,
         )
-        topics = self._topics.classify(title_lemmas, sentence_lemmas)
+        if language in FOREIGN_LANGUAGES:
+            topics = self._topics.classify(
+                self._topics.foreign_keys(words(clean_title), language),
+                [self._topics.foreign_keys(words(s), language) for s in sentences],
+            )
+        else:
+            topics = self._topics.classify(title_lemmas, sentence_lemmas)
         summary = self._summarizer.summarize(sentences, sentence_lemmas, title_lemmas)
         return Analysis(
             countries=tuple(result.countries),

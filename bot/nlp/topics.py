@@ -2,7 +2,9 @@
 
 A release is scored per topic by the lexicon entries (single lemmas and multi-lemma
 phrases) found in its title and text, the title and lead counting more; the topics close
-enough to the best score are returned, and every release gets at least one.
+enough to the best score are returned, and every release gets at least one. Kazakh and
+English text is read through word stems of resources/topics_kk_en.tsv (``foreign_keys``),
+scored the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from bot.nlp.text import lemmatize, words
 TITLE_WEIGHT: Final = 3.0
 #: The lead (first sentences) states the news; later sentences add context.
 LEAD_WEIGHT: Final = 2.0
-LEAD_SENTENCES: Final = 2
+LEAD_SENTENCES: Final = 1
 #: Repetitions add evidence with diminishing returns (log), so one word repeated ten
 #: times in a long text does not outweigh several different words of another topic.
 REPEAT_WEIGHT: Final = 0.6
@@ -40,6 +42,9 @@ MAX_TOPICS: Final = 3
 FALLBACK_TOPIC: Final = "politics"
 
 _RESOURCE: Final = "topics.tsv"
+_FOREIGN_RESOURCE: Final = "topics_kk_en.tsv"
+#: Languages with a stem lexicon of their own.
+FOREIGN_LANGUAGES: Final = ("kk", "en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +57,19 @@ class _Entry:
 class TopicClassifier:
     """Scores releases against the lexicon. Build once with ``load`` and reuse."""
 
-    def __init__(self, entries: Sequence[_Entry]) -> None:
+    def __init__(
+        self, entries: Sequence[_Entry], foreign: Sequence[tuple[str, str, str, float]] = ()
+    ) -> None:
+        """``entries``: Russian lexicon; ``foreign``: (language, stem, slug, weight) rows."""
         self._single: dict[str, list[tuple[str, float]]] = {}
+        self._stems: dict[str, dict[str, str]] = {lang: {} for lang in FOREIGN_LANGUAGES}
+        self._stem_lengths: dict[str, list[int]] = {lang: [] for lang in FOREIGN_LANGUAGES}
+        for language, stem, slug, weight in foreign:
+            key = f"{language}:{stem}"
+            self._stems[language][stem] = key
+            self._single.setdefault(key, []).append((slug, weight))
+        for language, stems in self._stems.items():
+            self._stem_lengths[language] = sorted({len(stem) for stem in stems}, reverse=True)
         self._phrases: dict[str, list[_Entry]] = {}
         for entry in entries:
             if len(entry.lemmas) == 1:
@@ -83,7 +99,24 @@ class TopicClassifier:
             if not lemmas:
                 raise ValueError(f"{_RESOURCE}:{number}: no words")
             entries.append(_Entry(slug, float(weight_text), lemmas))
-        return cls(entries)
+        foreign_text = resources.files("bot.nlp").joinpath("resources", _FOREIGN_RESOURCE)
+        return cls(entries, _read_foreign(foreign_text.read_text("utf-8")))
+
+    def foreign_keys(self, words: Sequence[str], language: str) -> list[str]:
+        """Lexicon keys of Kazakh or English ``words``: each word whose beginning is a stem
+        of the language's table («экономикалық» → the stem «экономика»), longest stem first;
+        other words are dropped. Pass the result to ``scores``/``classify`` as lemmas."""
+        stems = self._stems.get(language, {})
+        lengths = self._stem_lengths.get(language, [])
+        keys: list[str] = []
+        for word in words:
+            folded = word.lower()
+            for length in lengths:
+                key = stems.get(folded[:length]) if length <= len(folded) else None
+                if key is not None:
+                    keys.append(key)
+                    break
+        return keys
 
     def scores(
         self, title_lemmas: Sequence[str], sentence_lemmas: Sequence[Sequence[str]]
@@ -149,3 +182,17 @@ class TopicClassifier:
         if not chosen:
             chosen.append(ranked[0][0])
         return tuple(chosen[:MAX_TOPICS])
+
+
+def _read_foreign(text: str) -> list[tuple[str, str, str, float]]:
+    """Rows of the Kazakh/English stem table; ValueError naming a bad line."""
+    rows: list[tuple[str, str, str, float]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 4 or parts[0] not in FOREIGN_LANGUAGES or parts[1] not in TOPIC_SLUGS:
+            raise ValueError(f"{_FOREIGN_RESOURCE}:{number}: expected lang, slug, weight, stem")
+        rows.append((parts[0], parts[3].lower(), parts[1], float(parts[2])))
+    return rows
