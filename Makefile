@@ -30,7 +30,7 @@ test: lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/storage.py
-	$(BIN)/python benchmarks/eval_nlp.py --data ../shared/data/dev
+	$(BIN)/python benchmarks/eval_nlp.py
 	$(BIN)/python benchmarks/enrich_speed.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/broadcast.py

@@ -38,6 +38,9 @@ class Analysis:
     summary: str  # plain text, ≤ 300 characters; "" only for an empty text
     language: str  # "ru" | "kk" | "en" | "other"
     search_text: str  # space-joined lemmas of title + text, for full-text search
+    #: The cleaned title, or for a release that came without one a generated headline
+    #: (≤ 110 characters, a whole clause, never a dateline); "" only for an empty text.
+    title: str = ""
 
 
 class _CountryResult(Protocol):
@@ -189,8 +192,17 @@ class Analyzer:
             )
         else:
             topics = self._topics.classify(title_lemmas, sentence_lemmas)
-        summary = self._summarizer.summarize(sentences, sentence_lemmas, title_lemmas)
+        if clean_title:
+            headline = clean_title
+            summary = self._summarizer.summarize(
+                sentences, sentence_lemmas, title_lemmas, language=language
+            )
+        else:
+            headline, summary = self._summarizer.summarize_untitled(
+                sentences, sentence_lemmas, language=language
+            )
         return Analysis(
+            title=headline,
             countries=tuple(result.countries),
             primary_country=result.primary,
             topics=topics,

@@ -63,8 +63,12 @@ def test_short_sentence_kept_whole() -> None:
 def test_summary_choice(
     analyzer: Analyzer, title: str | None, text: str, expected_start: str
 ) -> None:
-    summary = analyzer.analyze(title=title, text=text).summary
-    assert summary.startswith(expected_start)
+    analysis = analyzer.analyze(title=title, text=text)
+    summary = analysis.summary
+    # An untitled release gets the news as its headline and a summary that does not
+    # repeat it; a titled one gets the news in its summary.
+    assert (analysis.title if title is None else summary).startswith(expected_start)
+    assert not analysis.title.startswith(summary[:20])
     assert "Kazinform" not in summary
     assert "ИНТЕРФАКС" not in summary
     assert len(summary) <= MAX_SUMMARY_CHARS
@@ -81,11 +85,25 @@ def test_short_first_sentence_gets_a_second(analyzer: Analyzer) -> None:
         "Казахстан готов обучать студентов. Гранты получат выпускники школ из соседних стран. "
         "Прием документов начнется летом."
     )
-    summary = analyzer.analyze(title=None, text=text).summary
+    summary = analyzer.analyze(title="Гранты для студентов", text=text).summary
     assert (
         summary
         == "Казахстан готов обучать студентов. Гранты получат выпускники школ из соседних стран."
     )
+
+
+def test_untitled_release_gets_a_headline_and_a_summary_that_does_not_repeat_it(
+    analyzer: Analyzer,
+) -> None:
+    text = (
+        "Казахстан готов обучать студентов. Гранты получат выпускники школ из соседних стран. "
+        "Прием документов начнется летом."
+    )
+    analysis = analyzer.analyze(title=None, text=text)
+    sentences = [sentence.rstrip(".") for sentence in text.split(". ")]
+    assert analysis.title in sentences
+    assert analysis.summary
+    assert analysis.title not in analysis.summary
 
 
 @pytest.mark.parametrize(
