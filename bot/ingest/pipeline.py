@@ -32,6 +32,7 @@ from bot.ingest.fingerprint import MIN_WORDS_FOR_SIMHASH, simhash, words
 from bot.ingest.items import ParseError, best_text, is_teaser
 from bot.ingest.listing import SelectorError
 from bot.ingest.report import IngestReport
+from bot.ingest.sanitize import clean_text
 from bot.ingest.sources import (
     DEFAULT_INTERVAL_MINUTES,
     MAX_BACKOFF,
@@ -207,11 +208,13 @@ class IngestPipeline:
         documents = await self._extract(candidates)
         analysed = await self._analyse(spec, documents)
         stored = await self._store(source, analysed, recent=recent, fetched=fetched, now=now)
+        failed_analysis = len(documents) - len(analysed)
         return IngestReport(
             source=source.name,
             new=stored,
-            duplicates=len(items) - stored,
+            duplicates=len(items) - stored - failed_analysis,
             errors=sum(document.incomplete for document in documents),
+            skipped=len(parsed.skipped) + failed_analysis,
         )
 
     # ------------------------------------------------------------------ stages
@@ -246,11 +249,17 @@ class IngestPipeline:
 
     async def _from_page(self, own: Document, page: FetchResult) -> Document:
         markup = decode(page.body, page.content_type)
-        article = await asyncio.to_thread(extract_article, markup, url=page.url)
+        try:
+            article = await asyncio.to_thread(extract_article, markup, url=page.url)
+        except Exception:  # the extractor's bug on one page must not cost the poll
+            log.exception("article %s: extraction failed", page.url)
+            article = None
         if article is None:
             return Document(own.candidate, own.title, own.text, incomplete=True)
-        text = article.text if len(article.text) > len(own.text) else own.text
-        title = own.title or article.title or ""
+        # Page text is web text too: cleaned here, where it is parsed (DESIGN §7.1).
+        page_text = clean_text(article.text)
+        text = page_text if len(page_text) > len(own.text) else own.text
+        title = own.title or clean_text(article.title or "").strip()
         return Document(own.candidate, title, text)
 
     async def _analyse(self, spec: SourceSpec, documents: Sequence[Document]) -> list[Analysed]:
@@ -264,23 +273,40 @@ class IngestPipeline:
             *(
                 summarizer.summarize(a.document.title, a.document.text, fallback=a.summary)
                 for a in analyses
-            )
+            ),
+            return_exceptions=True,
         )
-        return [
-            Analysed(a.document, a.analysis, summary, a.fingerprint)
-            for a, summary in zip(analyses, summaries, strict=True)
-        ]
+        result = []
+        for analysed, outcome in zip(analyses, summaries, strict=True):
+            summary = analysed.summary
+            if isinstance(outcome, str):
+                summary = clean_text(outcome)  # a model's output is web text too
+            elif not isinstance(outcome, Exception):
+                raise outcome  # cancellation and the like are not the item's fault
+            else:
+                url = analysed.document.candidate.item.url
+                log.warning("summary of %s failed, extractive kept: %r", url, outcome)
+            result.append(
+                Analysed(analysed.document, analysed.analysis, summary, analysed.fingerprint)
+            )
+        return result
 
     def _analyse_all(self, spec: SourceSpec, documents: Sequence[Document]) -> list[Analysed]:
-        """Runs in a thread: the analysis and the SimHash of every document."""
+        """Runs in a thread: the analysis and the SimHash of every document. A document
+        the analyser fails on is skipped with its reason logged; the others go on."""
         result = []
         for document in documents:
-            analysis = self._analyzer.analyze(
-                title=document.title,
-                text=document.text,
-                publisher_country=spec.country,
-                url=document.candidate.item.url,
-            )
+            url = document.candidate.item.url
+            try:
+                analysis = self._analyzer.analyze(
+                    title=document.title,
+                    text=document.text,
+                    publisher_country=spec.country,
+                    url=url,
+                )
+            except Exception:
+                log.exception("%s: analysis of %s failed; item skipped", spec.name, url)
+                continue
             both = f"{document.title}\n{document.text}"
             fingerprint = simhash(both) if len(words(both)) >= MIN_WORDS_FOR_SIMHASH else 0
             result.append(Analysed(document, analysis, analysis.summary, fingerprint))
@@ -346,6 +372,7 @@ class IngestPipeline:
                     source_id=source.id,
                     cluster_id=clusters.get(i),
                     ingested_at=now,
+                    first_seen=now,
                     notify=notify,
                 )
                 for i in indexes

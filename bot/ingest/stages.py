@@ -107,28 +107,45 @@ def parse(spec: SourceSpec, fetched: FetchResult, now: datetime) -> Parsed:
 
     Raises ``ParseError`` or ``SelectorError`` when the document as a whole is unusable.
     """
+    skipped: list[str] = []
+    items: tuple[FeedItem, ...]
     if spec.kind == "rss":
         feed = parse_feed(
-            fetched.body, url=fetched.url, content_type=fetched.content_type, tz=spec.zone, now=now
+            fetched.body,
+            url=fetched.url,
+            content_type=fetched.content_type,
+            tz=spec.zone,
+            now=now,
+            skipped=skipped,
         )
-        return Parsed(items=feed.items)
-    if spec.kind == "html":
+        items = feed.items
+    elif spec.kind == "html":
         assert spec.selectors is not None  # SourceSpec guarantees it for kind "html"
         markup = decode(fetched.body, fetched.content_type)
-        items = parse_listing(
-            markup, page_url=fetched.url, selectors=spec.selectors, tz=spec.zone, now=now
+        items = tuple(
+            parse_listing(
+                markup,
+                page_url=fetched.url,
+                selectors=spec.selectors,
+                tz=spec.zone,
+                now=now,
+                skipped=skipped,
+            )
         )
-        return Parsed(items=tuple(items))
-    assert spec.fields is not None  # SourceSpec guarantees it for kind "json"
-    items = parse_json_items(
-        fetched.body,
-        api_url=fetched.url,
-        fields=spec.fields,
-        content_type=fetched.content_type,
-        tz=spec.zone,
-        now=now,
-    )
-    return Parsed(items=tuple(items))
+    else:
+        assert spec.fields is not None  # SourceSpec guarantees it for kind "json"
+        items = tuple(
+            parse_json_items(
+                fetched.body,
+                api_url=fetched.url,
+                fields=spec.fields,
+                content_type=fetched.content_type,
+                tz=spec.zone,
+                now=now,
+                skipped=skipped,
+            )
+        )
+    return Parsed(items=items, skipped=tuple(skipped))
 
 
 def unique_candidates(items: tuple[FeedItem, ...]) -> list[Candidate]:
@@ -153,9 +170,11 @@ def new_release(
     source_id: int,
     cluster_id: int | None,
     ingested_at: datetime,
+    first_seen: datetime,
     notify: bool,
 ) -> NewRelease:
-    """The storage form of an analysed item."""
+    """The storage form of an analysed item; an item without a (plausible) date takes
+    ``first_seen``, the moment its poll read it (DESIGN §7.1)."""
     document = analysed.document
     item = document.candidate.item
     analysis = analysed.analysis
@@ -167,7 +186,7 @@ def new_release(
         content_hash=content_hash(f"{document.title}\n{document.text}"),
         title=document.title,
         text=document.text,
-        published_at=item.published,
+        published_at=item.published or first_seen,
         ingested_at=ingested_at,
         language=analysis.language,
         summary=analysed.summary,
