@@ -324,8 +324,12 @@ class IngestPipeline:
         """Store the releases and the source's success in one transaction; returns how
         many were stored (the rest were duplicates by content).
 
-        Clusters are planned in a thread before the writer lock is taken; under the lock
-        the plan is refined with what other polls committed meanwhile.
+        ``ingested_at`` — the cursor digests and instant pushes select "new since" by — is
+        stamped inside the transaction, under the writer lock, not when the poll began
+        (``now``, which stays the items' first-seen time): however long fetching pages and
+        summarising took, a release committed after a digest read carries a time after it
+        (DESIGN §7.1). Clusters are planned in a thread before the writer lock is taken;
+        under the lock the plan is refined with what other polls committed meanwhile.
         """
         fingerprints = [a.fingerprint for a in analysed]
         mark = recent.mark()
@@ -334,7 +338,10 @@ class IngestPipeline:
             late = recent.since(mark)
             if late:
                 plan = await asyncio.to_thread(refine, plan, fingerprints, late)
-            entries = await self._insert(tx, source, analysed, plan, now=now)
+            stamp = self._clock()
+            entries = await self._insert(
+                tx, source, analysed, plan, ingested_at=stamp, first_seen=now
+            )
             await self.sources.record_success(
                 source,
                 len(entries),
@@ -356,7 +363,8 @@ class IngestPipeline:
         analysed: Sequence[Analysed],
         plan: Sequence[Placement],
         *,
-        now: datetime,
+        ingested_at: datetime,
+        first_seen: datetime,
     ) -> list[ReleaseFingerprint]:
         """Insert the batch's own-cluster and recent-cluster releases first, then those
         that follow one of them (their cluster is the id it got). Returns the stored
@@ -371,8 +379,8 @@ class IngestPipeline:
                     analysed[i],
                     source_id=source.id,
                     cluster_id=clusters.get(i),
-                    ingested_at=now,
-                    first_seen=now,
+                    ingested_at=ingested_at,
+                    first_seen=first_seen,
                     notify=notify,
                 )
                 for i in indexes

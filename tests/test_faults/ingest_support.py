@@ -30,6 +30,11 @@ BODY = (
 ) * 5
 
 
+def distinct_body(key: str) -> str:
+    """A full text (not a teaser) whose words are its own, so no two bodies cluster."""
+    return " ".join(f"слово{key}{n}" for n in range(120)) + "."
+
+
 class Clock:
     """The application clock: stands still until moved."""
 
