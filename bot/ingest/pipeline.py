@@ -31,6 +31,7 @@ from bot.ingest.fetch import Fetcher, FetchError, FetchResult
 from bot.ingest.fingerprint import MIN_WORDS_FOR_SIMHASH, simhash, words
 from bot.ingest.items import ParseError, best_text, is_teaser
 from bot.ingest.listing import SelectorError
+from bot.ingest.netguard import is_private_host
 from bot.ingest.report import IngestReport
 from bot.ingest.sanitize import clean_text
 from bot.ingest.sources import (
@@ -92,7 +93,9 @@ class IngestPipeline:
 
     ``storage``, ``fetcher`` and ``analyzer`` are built once by the composition root
     and shared; ``clock`` is the time seam; ``summarizer`` (optional) replaces the
-    analyser's extractive summaries.
+    analyser's extractive summaries; ``allow_private_networks`` (``ALLOW_PRIVATE_NETWORKS``)
+    lets article links of every source reach private and loopback addresses, which
+    otherwise only a source on such a host may (``netguard``).
     """
 
     def __init__(
@@ -106,8 +109,10 @@ class IngestPipeline:
         max_concurrent_sources: int = MAX_CONCURRENT_SOURCES,
         max_article_fetches: int = MAX_ARTICLE_FETCHES,
         summarizer: AsyncSummarizer | None = None,
+        allow_private_networks: bool = False,
     ) -> None:
         self._storage = storage
+        self._allow_private = allow_private_networks
         self._fetcher = fetcher
         self._analyzer = analyzer
         self._clock = clock
@@ -205,7 +210,7 @@ class IngestPipeline:
         parsed = await asyncio.to_thread(parse, spec, fetched, now)
         items = parsed.items[:MAX_ITEMS_PER_POLL]
         candidates = await self._fresh(source, unique_candidates(items))
-        documents = await self._extract(candidates)
+        documents = await self._extract(spec, candidates)
         analysed = await self._analyse(spec, documents)
         stored = await self._store(source, analysed, recent=recent, fetched=fetched, now=now)
         failed_analysis = len(documents) - len(analysed)
@@ -228,9 +233,15 @@ class IngestPipeline:
             c for c in unique if c.item.guid not in known_guids and c.canonical not in known_urls
         ]
 
-    async def _extract(self, candidates: Sequence[Candidate]) -> list[Document]:
-        """Each candidate's best text: its own, or its article page's for a teaser."""
+    async def _extract(self, spec: SourceSpec, candidates: Sequence[Candidate]) -> list[Document]:
+        """Each candidate's best text: its own, or its article page's for a teaser.
+
+        Article links come from the feed, not from the operator: unless the source itself
+        is on a private host or private networks are allowed, they are fetched from
+        public addresses only (DESIGN §7.1, Outbound).
+        """
         gate = asyncio.Semaphore(self._max_articles)
+        public_only = not (self._allow_private or is_private_host(spec.url))
 
         async def complete(candidate: Candidate) -> Document:
             item = candidate.item
@@ -239,7 +250,9 @@ class IngestPipeline:
                 return own
             async with gate:
                 try:
-                    page = await self._fetcher.fetch(item.url, accept="text/html,*/*;q=0.8")
+                    page = await self._fetcher.fetch(
+                        item.url, accept="text/html,*/*;q=0.8", public_only=public_only
+                    )
                 except FetchError as exc:
                     log.info("article %s: %s", item.url, exc)
                     return Document(candidate, own.title, own.text, incomplete=True)
