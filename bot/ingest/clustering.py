@@ -54,18 +54,9 @@ class Recent:
         """The entries added after ``mark``."""
         return tuple(self._entries[mark:])
 
-    def add(self, entries: Iterable[ReleaseFingerprint]) -> list[ReleaseFingerprint]:
-        """Append ``entries``; returns them, for ``discard`` if their transaction fails."""
-        added = list(entries)
-        self._entries.extend(added)
-        return added
-
-    def discard(self, entries: Sequence[ReleaseFingerprint]) -> None:
-        """Remove entries whose transaction rolled back (no phantom clusters)."""
-        if not entries:
-            return
-        gone = {id(entry) for entry in entries}
-        self._entries = [entry for entry in self._entries if id(entry) not in gone]
+    def add(self, entries: Iterable[ReleaseFingerprint]) -> None:
+        """Append the fingerprints of releases just committed."""
+        self._entries.extend(entries)
 
 
 def match(fingerprint: int, recent: Sequence[ReleaseFingerprint]) -> int | None:
