@@ -9,9 +9,17 @@ items whose content hash is known. Near-duplicates join a recent release's clust
 (``clustering``). The stages pass frozen values (``stages``); the sources' registry,
 health and back-off live in ``sources``, the report in ``report``.
 
-A failing source is recorded and backed off while the other sources go on. The first
-successful poll of a source stores its backlog with ``notify=False``, so subscribers in
-instant mode are not flooded by it.
+A failing source is recorded and backed off while the other sources go on; within a
+source, an item that cannot be parsed or analysed is skipped with its reason logged and
+counted (``IngestReport.skipped``) while its siblings are stored. The first successful
+poll of a source stores its backlog with ``notify=False``, so subscribers in instant
+mode are not flooded by it.
+
+Guarantees of DESIGN §7.1 kept here: text and dates are cleaned and gated by the parsers
+(``sanitize``, ``dates.plausible``), an undated item takes the time its poll first saw
+it, ``ingested_at`` is stamped inside the storing transaction (the digests' cursor, so a
+slow poll loses nothing), and article links are fetched from public addresses only
+unless the source itself is private or ``ALLOW_PRIVATE_NETWORKS`` is set (``netguard``).
 """
 
 from __future__ import annotations
