@@ -270,3 +270,14 @@ def test_address_policy(address: str, refused: bool) -> None:
 )
 def test_the_exemption_reads_the_source_url_as_written(url: str, private: bool) -> None:
     assert is_private_host(url) is private
+
+
+async def test_the_system_resolver_is_checked_too(site: FakeSite) -> None:
+    site.add("/page", article_page("Статья", PARAGRAPHS_MEXICO), content_type="text/html")
+    port = urlsplit(site.base_url).port
+    async with Fetcher(total_timeout=2, max_attempts=1) as plain:
+        with pytest.raises(FetchError, match="refused: localhost resolves to a private"):
+            await plain.fetch(f"http://localhost:{port}/page", public_only=True)
+        page = await plain.fetch(f"http://localhost:{port}/page")  # a source's own URL
+        assert page.status == 200
+    assert site.hits["/page"] == 1
