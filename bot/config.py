@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     health_port: int | None = Field(default=None, ge=1, le=65535)
+    #: Article links found in feeds may reach private and loopback addresses (DESIGN
+    #: §7.1); off, only a source whose own URL is on such a host may.
+    allow_private_networks: bool = False
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -13,6 +13,12 @@ zone ``tz`` when the caller knows it (a Kazakh ministry writes Astana time), els
 A date without a year takes the year that puts it no later than two days after ``now``
 («1 дек» read in January is last December). Anything else gives ``None``: a wrong date
 is worse than a missing one.
+
+The gate (DESIGN §7.1), one for every parser: ``plausible`` turns a moment before
+1990-01-01 or more than ``FUTURE_SLACK`` after ``now`` into no date, and placeholders
+(``0000-00-00 00:00:00``, year 1, the Unix epoch) are no date rather than "today" — so
+every stored date renders in every zone (``Fri, 31 Dec 9999 23:59:59 GMT`` east of UTC
+does not).
 """
 
 from __future__ import annotations
@@ -21,13 +27,16 @@ import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_tz
 
-#: Years outside this window are parse errors (a mistyped 0205, or 2205), not news.
+#: The earliest publication date taken: before it are placeholders (the Unix epoch, year
+#: 1, 0000-00-00) and typos (0205), not news — no source of this domain predates it.
 MIN_YEAR = 1990
-MAX_YEAR = 2100
+EARLIEST = datetime(MIN_YEAR, 1, 1, tzinfo=UTC)
 
-#: A yearless date may be at most this far in the future before it is read as last year's
-#: (sites in zones ahead of ours, and clocks a little fast).
-YEARLESS_FUTURE_SLACK = timedelta(days=2)
+#: How far after now a date may lie: sites in zones ahead of ours, clocks a little fast,
+#: an embargoed release. More is a typo or a "never expires" sentinel (9999-12-31).
+FUTURE_SLACK = timedelta(days=2)
+#: A yearless date may be at most this far in the future before it is read as last year's.
+YEARLESS_FUTURE_SLACK = FUTURE_SLACK
 
 # First three letters of a month name in Russian (any case form) and English.
 _MONTHS: dict[str, int] = {
@@ -78,6 +87,36 @@ _AGO = re.compile(
     re.IGNORECASE,
 )
 _EPOCH = re.compile(r"^\d{10}(?:\d{3})?(?:\.\d+)?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+class _NoDate(Exception):
+    """Raised inside the parsers when a value is recognised as a date form but names no
+    usable moment (a placeholder, year 1): parsing stops there instead of reading the
+    time of day in it as "today"."""
+
+
+def plausible(moment: datetime | None, *, now: datetime) -> datetime | None:
+    """The gate every parsed date passes: ``moment`` (aware) when it lies between
+    ``EARLIEST`` and ``now + FUTURE_SLACK``, else ``None``."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    if moment < EARLIEST or moment > now + FUTURE_SLACK:
+        return None
+    return moment.astimezone(UTC)
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether a date string is a placeholder: every digit zero (``0000-00-00 00:00``), or
+    a year before ``MIN_YEAR`` and none after it (``Mon, 01 Jan 0001``, ``1970-01-01``)."""
+    digits = [ch for ch in text if ch.isdigit()]
+    if digits and all(ch == "0" for ch in digits):
+        return True
+    years = [int(year) for year in _YEAR.findall(text)]
+    return bool(years) and all(year < MIN_YEAR for year in years)
 
 
 def parse_date(
@@ -93,42 +132,54 @@ def parse_date(
     """
     if value is None or isinstance(value, bool):
         return None
-    zone = tz or UTC
+    moment = now or datetime.now(UTC)
+    try:
+        return plausible(_parse_any(value, tz or UTC, moment), now=moment)
+    except _NoDate:
+        return None
+
+
+def _parse_any(value: str | float, zone: tzinfo, now: datetime) -> datetime | None:
     if isinstance(value, int | float):
         return _from_epoch(float(value))
     text = " ".join(value.split())
     if not text:
         return None
+    if is_placeholder(text):
+        raise _NoDate(text)
     if _EPOCH.match(text):
         return _from_epoch(float(text))
     for parse in (_parse_iso, _parse_rfc822):
         found = parse(text, zone)
         if found is not None:
             return found
-    return _parse_free(text, zone, now or datetime.now(UTC))
+    return _parse_free(text, zone, now)
 
 
 def _from_epoch(seconds: float) -> datetime | None:
     if seconds > 1e11:  # milliseconds
         seconds /= 1000
     try:
-        moment = datetime.fromtimestamp(seconds, UTC)
+        return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return None
-    return moment if MIN_YEAR <= moment.year <= MAX_YEAR else None
 
 
-def _finish(moment: datetime, zone: tzinfo) -> datetime | None:
-    if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        return None
+def _finish(moment: datetime, zone: tzinfo) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # year 1 east of UTC, year 9999 west of it
+        raise _NoDate(str(moment)) from exc
 
 
 def _parse_iso(text: str, zone: tzinfo) -> datetime | None:
-    if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
+    shape = _ISO_DATE.match(text)
+    if shape is None:
         return None
+    if int(shape.group(1)) < MIN_YEAR:
+        raise _NoDate(text)  # 0001-01-01T00:00:00, 1970-01-01T00:00:00Z
     candidate = text.replace(" ", "T", 1) if re.match(r"^\d{4}-\d{2}-\d{2} \d", text) else text
     candidate = re.sub(r"\s*(UTC|GMT)$", "+00:00", candidate)
     try:

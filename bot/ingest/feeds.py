@@ -9,21 +9,29 @@ untyped results stay inside this module.
 A feed that is not well-formed but still yields entries ("bozo") is accepted: real
 feeds break XML rules all the time. No entries plus a parse error, or an HTML page where
 a feed should be, raise ``ParseError`` with a short reason.
+
+The document is cleaned before feedparser sees it and every item after (``sanitize``);
+an entry that still cannot be read is skipped with its reason logged, and its siblings
+are kept.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from bot.ingest.dates import parse_date
+from bot.ingest.dates import is_placeholder, parse_date, plausible
 from bot.ingest.encoding import decode, rewrite_xml_prolog_utf8
 from bot.ingest.items import FeedItem, ParseError
 from bot.ingest.listing import html_to_text
+from bot.ingest.sanitize import clean_document, clean_item
 from bot.ingest.urls import resolve_url
+
+log = logging.getLogger(__name__)
 
 _HTML_START = re.compile(
     r"^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html\b)", re.IGNORECASE | re.S
@@ -53,17 +61,20 @@ def parse_feed(
     content_type: str | None = None,
     tz: tzinfo | None = None,
     now: datetime | None = None,
+    skipped: list[str] | None = None,
 ) -> ParsedFeed:
     """Parse feed ``body`` fetched from ``url`` (the base for relative links).
 
     ``content_type`` is the response header (its charset is honoured); ``tz`` is the
-    zone assumed for dates without an offset. Entries with neither a link nor a title
-    are dropped. Raises ``ParseError`` for an HTML page, an empty or malformed document
-    with no entries, or a document that is not RSS/Atom at all.
+    zone assumed for dates without an offset; ``now`` anchors the date gate. Entries with
+    neither a link nor a title are dropped; an entry that fails to parse is skipped and
+    its reason appended to ``skipped`` (when given). Raises ``ParseError`` for an HTML
+    page, an empty or malformed document with no entries, or a document that is not
+    RSS/Atom at all.
     """
     import feedparser
 
-    text = decode(body, content_type)
+    text = clean_document(decode(body, content_type))
     if not text.strip():
         raise ParseError("empty response")
     if _HTML_START.match(text[:2048]):
@@ -86,8 +97,15 @@ def parse_feed(
     channel: Any = parsed.get("feed") or {}
     items = []
     moment = now or datetime.now(UTC)
-    for entry in entries:
-        item = _item(entry, url, tz, moment)
+    for position, entry in enumerate(entries, start=1):
+        try:
+            item = _item(entry, url, tz, moment)
+        except Exception as exc:  # one unreadable entry must not cost its siblings
+            reason = f"entry {position}: {type(exc).__name__}: {exc}"[:300]
+            log.warning("feed %s: skipped %s", url, reason)
+            if skipped is not None:
+                skipped.append(reason)
+            continue
         if item is not None:
             items.append(item)
     return ParsedFeed(
@@ -133,7 +151,7 @@ def _item(entry: Any, base: str, tz: tzinfo | None, now: datetime) -> FeedItem |
     published = _published(entry, tz, now)
     if not guid:
         guid = hashlib.sha256(f"{title}|{published}".encode()).hexdigest()
-    return FeedItem(
+    item = FeedItem(
         guid=guid,
         url=link,
         title=title,
@@ -141,6 +159,7 @@ def _item(entry: Any, base: str, tz: tzinfo | None, now: datetime) -> FeedItem |
         published=published,
         body=body,
     )
+    return clean_item(item, now=now)
 
 
 def _link(entry: Any, base: str) -> str | None:
@@ -167,21 +186,24 @@ def _body(entry: Any) -> str:
 
 
 def _published(entry: Any, tz: tzinfo | None, now: datetime) -> datetime | None:
-    for field in _DATE_FIELDS:
-        raw = entry.get(field)
-        if raw:
-            found = parse_date(str(raw), tz=tz, now=now)
-            if found is not None:
-                return found
-    # feedparser's own parse (UTC struct_time) knows a few exotic formats ours does not.
+    raws = [str(entry.get(field)) for field in _DATE_FIELDS if entry.get(field)]
+    for raw in raws:
+        found = parse_date(raw, tz=tz, now=now)
+        if found is not None:
+            return found
+    if any(is_placeholder(raw) for raw in raws):
+        return None  # feedparser reads "Mon, 01 Jan 0001" as a date; it is none
+    # feedparser's own parse (UTC struct_time) knows a few exotic formats ours does not;
+    # its result passes the same gate as ours.
     for field in ("published_parsed", "updated_parsed", "created_parsed"):
         struct = entry.get(field)
         if struct:
             try:
                 year, month, day, hour, minute, second = (int(part) for part in struct[:6])
-                return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+                moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
             except (TypeError, ValueError):
                 continue
+            return plausible(moment, now=now)
     return None
 
 

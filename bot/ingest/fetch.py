@@ -9,6 +9,11 @@ backoff on 5xx, 429, timeouts and dropped connections, honouring ``Retry-After``
 cap. Every failure is one ``FetchError`` whose text is a short readable reason
 («HTTP 404», «timeout after 20 s», «connection refused», «body exceeds 5 MB»,
 «too many redirects») meant for the source's health record.
+
+With ``public_only`` (article links found in feeds, ``netguard``) the request goes
+through a second session whose resolver keeps public addresses only, IP literals are
+checked before connecting, and redirects are followed here, each target checked the
+same way.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -24,8 +30,17 @@ from types import TracebackType
 from typing import Self
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
+from aiohttp.resolver import DefaultResolver
 
-from bot.ingest.urls import host_of
+from bot.ingest.netguard import (
+    AddressPolicy,
+    AddressRefusedError,
+    PublicOnlyResolver,
+    parse_address,
+)
+from bot.ingest.netguard import is_refused as default_policy
+from bot.ingest.urls import host_of, resolve_url
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +74,7 @@ TOTAL_CONNECTION_LIMIT = 32
 
 _READ_CHUNK = 64 * 1024
 _RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 507, 520, 521, 522, 524})
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 DEFAULT_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
@@ -108,8 +124,11 @@ class Fetcher:
     """Fetches URLs through one ``aiohttp.ClientSession``.
 
     Pass ``session`` to share one (it is then not closed here); otherwise the fetcher
-    creates its own on first use and ``close()`` (or ``async with``) closes it.
-    ``sleep`` is the seam tests use to skip backoff delays.
+    creates its own on first use and ``close()`` (or ``async with``) closes it. The
+    session of ``public_only`` fetches is always the fetcher's own. ``resolver``
+    replaces the system's DNS (tests map names to the local site); ``refuses`` is the
+    address policy of ``public_only`` fetches. ``sleep`` is the seam tests use to skip
+    backoff delays.
     """
 
     def __init__(
@@ -126,9 +145,15 @@ class Fetcher:
         max_retry_after: float = MAX_RETRY_AFTER_S,
         per_host_limit: int = PER_HOST_LIMIT,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        resolver: AbstractResolver | None = None,
+        refuses: AddressPolicy = default_policy,
     ) -> None:
         self._session = session
         self._owns_session = session is None
+        self._public_session: aiohttp.ClientSession | None = None
+        self._resolver = resolver
+        self._own_resolver: AbstractResolver | None = None
+        self._refuses = refuses
         self._user_agent = user_agent
         self._connect_timeout = connect_timeout
         self._total_timeout = total_timeout
@@ -157,21 +182,48 @@ class Fetcher:
         await self.close()
 
     async def close(self) -> None:
-        """Close the session if this fetcher created it. Idempotent."""
+        """Close the sessions this fetcher created. Idempotent."""
         self._closed = True
         if self._session is not None and self._owns_session:
             await self._session.close()
         self._session = None
+        if self._public_session is not None:
+            await self._public_session.close()
+        self._public_session = None
+        if self._own_resolver is not None:
+            await self._own_resolver.close()
+        self._own_resolver = None
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise RuntimeError("Fetcher is closed")
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=TOTAL_CONNECTION_LIMIT, ttl_dns_cache=300),
+                connector=aiohttp.TCPConnector(
+                    limit=TOTAL_CONNECTION_LIMIT, ttl_dns_cache=300, resolver=self._resolver
+                ),
                 auto_decompress=True,
             )
         return self._session
+
+    def _get_public_session(self) -> aiohttp.ClientSession:
+        """The session of ``public_only`` fetches: its own connector, so its DNS cache and
+        pooled connections only ever hold addresses the policy allowed."""
+        if self._closed:
+            raise RuntimeError("Fetcher is closed")
+        if self._public_session is None:
+            inner = self._resolver
+            if inner is None:
+                inner = self._own_resolver = DefaultResolver()
+            self._public_session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=TOTAL_CONNECTION_LIMIT,
+                    ttl_dns_cache=300,
+                    resolver=PublicOnlyResolver(inner, self._refuses),
+                ),
+                auto_decompress=True,
+            )
+        return self._public_session
 
     def _slot(self, host: str) -> asyncio.Semaphore:
         slot = self._host_slots.get(host)
@@ -187,9 +239,12 @@ class Fetcher:
         last_modified: str | None = None,
         headers: Mapping[str, str] | None = None,
         accept: str = DEFAULT_ACCEPT,
+        public_only: bool = False,
     ) -> FetchResult:
         """GET ``url``; ``etag``/``last_modified`` from the previous fetch make it
         conditional. ``headers`` are extra request headers (an API's ``Accept-Language``).
+        ``public_only`` refuses, before connecting, every address the policy refuses,
+        on the first request and on every redirect («refused: … private or local …»).
 
         Returns a ``FetchResult`` for 2xx and 304; raises ``FetchError`` for anything
         else once the retries are spent.
@@ -213,6 +268,8 @@ class Fetcher:
         while True:
             try:
                 async with slot:
+                    if public_only:
+                        return await self._attempt_public(url, request_headers, etag, last_modified)
                     return await self._attempt(url, request_headers, etag, last_modified)
             except FetchError as error:
                 delay = self._retry_delay(error, attempt)
@@ -238,7 +295,7 @@ class Fetcher:
         sent_last_modified: str | None,
     ) -> FetchResult:
         session = self._get_session()
-        try:
+        with _client_errors(url, self._connect_timeout, self._total_timeout):
             async with session.get(
                 url,
                 headers=headers,
@@ -246,59 +303,71 @@ class Fetcher:
                 allow_redirects=True,
                 max_redirects=self._max_redirects,
             ) as response:
-                status = response.status
-                final_url = str(response.url)
-                if status == 304:
-                    return FetchResult(
-                        status=status,
-                        url=final_url,
-                        body=b"",
-                        content_type=response.headers.get("Content-Type"),
-                        etag=response.headers.get("ETag") or sent_etag,
-                        last_modified=response.headers.get("Last-Modified") or sent_last_modified,
-                        not_modified=True,
-                    )
-                if status >= 300:
-                    raise self._status_error(url, status, response.headers.get("Retry-After"))
-                body = await self._read_body(url, response)
-                return FetchResult(
-                    status=status,
-                    url=final_url,
-                    body=body,
-                    content_type=response.headers.get("Content-Type"),
-                    etag=response.headers.get("ETag"),
-                    last_modified=response.headers.get("Last-Modified"),
-                )
-        except FetchError:
-            raise
-        except aiohttp.TooManyRedirects as exc:
-            raise FetchError("too many redirects", url=url) from exc
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise FetchError(
-                f"connect timeout after {self._connect_timeout:g} s", url=url, retryable=True
-            ) from exc
-        except TimeoutError as exc:
-            raise FetchError(
-                f"timeout after {self._total_timeout:g} s", url=url, retryable=True
-            ) from exc
-        except aiohttp.ClientConnectorDNSError as exc:
-            raise FetchError(f"DNS lookup failed for {host_of(url)}", url=url) from exc
-        except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as exc:
-            raise FetchError(f"TLS error: {_short(exc)}", url=url) from exc
-        except aiohttp.ClientConnectorError as exc:
-            if exc.os_error.errno == errno.ECONNREFUSED:
-                raise FetchError("connection refused", url=url) from exc
-            raise FetchError(f"cannot connect: {_short(exc)}", url=url, retryable=True) from exc
-        except aiohttp.ServerDisconnectedError as exc:
-            raise FetchError("server disconnected", url=url, retryable=True) from exc
-        except aiohttp.InvalidURL as exc:
-            raise FetchError("invalid URL or redirect target", url=url) from exc
-        except aiohttp.ClientPayloadError as exc:
-            raise FetchError(f"broken response body: {_short(exc)}", url=url) from exc
-        except aiohttp.ClientOSError as exc:
-            raise FetchError(f"network error: {_short(exc)}", url=url, retryable=True) from exc
-        except aiohttp.ClientError as exc:
-            raise FetchError(f"HTTP client error: {_short(exc)}", url=url) from exc
+                return await self._result(url, response, sent_etag, sent_last_modified)
+
+    async def _attempt_public(
+        self,
+        url: str,
+        headers: dict[str, str],
+        sent_etag: str | None,
+        sent_last_modified: str | None,
+    ) -> FetchResult:
+        """One attempt of a ``public_only`` fetch: redirects followed here, every target
+        checked before it is connected to (IP literals here, names by the resolver)."""
+        session = self._get_public_session()
+        target = url
+        with _client_errors(url, self._connect_timeout, self._total_timeout):
+            async with asyncio.timeout(self._total_timeout):
+                for _ in range(self._max_redirects + 1):
+                    self._check_literal(url, target)
+                    async with session.get(
+                        target, headers=headers, timeout=self._timeout, allow_redirects=False
+                    ) as response:
+                        location = response.headers.get("Location")
+                        if response.status not in _REDIRECT_STATUSES or not location:
+                            return await self._result(url, response, sent_etag, sent_last_modified)
+                    following = resolve_url(target, location)
+                    if following is None:
+                        raise FetchError("redirect to a non-http(s) URL", url=url)
+                    target = following
+        raise FetchError("too many redirects", url=url)
+
+    def _check_literal(self, url: str, target: str) -> None:
+        host = host_of(target)
+        address = parse_address(host)
+        if address is not None and self._refuses(address):
+            raise FetchError(f"refused: {host} is a private or local address", url=url)
+
+    async def _result(
+        self,
+        url: str,
+        response: aiohttp.ClientResponse,
+        sent_etag: str | None,
+        sent_last_modified: str | None,
+    ) -> FetchResult:
+        status = response.status
+        final_url = str(response.url)
+        if status == 304:
+            return FetchResult(
+                status=status,
+                url=final_url,
+                body=b"",
+                content_type=response.headers.get("Content-Type"),
+                etag=response.headers.get("ETag") or sent_etag,
+                last_modified=response.headers.get("Last-Modified") or sent_last_modified,
+                not_modified=True,
+            )
+        if status >= 300:
+            raise self._status_error(url, status, response.headers.get("Retry-After"))
+        body = await self._read_body(url, response)
+        return FetchResult(
+            status=status,
+            url=final_url,
+            body=body,
+            content_type=response.headers.get("Content-Type"),
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+        )
 
     async def _read_body(self, url: str, response: aiohttp.ClientResponse) -> bytes:
         limit = self._max_body
@@ -361,6 +430,44 @@ def format_size(size: int) -> str:
     if size >= 1024:
         return f"{size // 1024} KB" if size % 1024 == 0 else f"{size / 1024:.1f} KB"
     return f"{size} bytes"
+
+
+@contextmanager
+def _client_errors(url: str, connect_timeout: float, total_timeout: float) -> Iterator[None]:
+    """Turn aiohttp's and the network's exceptions into one ``FetchError`` each, with a
+    short reason and whether a retry may help."""
+    try:
+        yield
+    except FetchError:
+        raise
+    except aiohttp.TooManyRedirects as exc:
+        raise FetchError("too many redirects", url=url) from exc
+    except aiohttp.ConnectionTimeoutError as exc:
+        raise FetchError(
+            f"connect timeout after {connect_timeout:g} s", url=url, retryable=True
+        ) from exc
+    except TimeoutError as exc:
+        raise FetchError(f"timeout after {total_timeout:g} s", url=url, retryable=True) from exc
+    except aiohttp.ClientConnectorDNSError as exc:
+        if isinstance(exc.os_error, AddressRefusedError):
+            raise FetchError(f"refused: {exc.os_error}", url=url) from exc
+        raise FetchError(f"DNS lookup failed for {host_of(url)}", url=url) from exc
+    except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError) as exc:
+        raise FetchError(f"TLS error: {_short(exc)}", url=url) from exc
+    except aiohttp.ClientConnectorError as exc:
+        if exc.os_error.errno == errno.ECONNREFUSED:
+            raise FetchError("connection refused", url=url) from exc
+        raise FetchError(f"cannot connect: {_short(exc)}", url=url, retryable=True) from exc
+    except aiohttp.ServerDisconnectedError as exc:
+        raise FetchError("server disconnected", url=url, retryable=True) from exc
+    except aiohttp.InvalidURL as exc:
+        raise FetchError("invalid URL or redirect target", url=url) from exc
+    except aiohttp.ClientPayloadError as exc:
+        raise FetchError(f"broken response body: {_short(exc)}", url=url) from exc
+    except aiohttp.ClientOSError as exc:
+        raise FetchError(f"network error: {_short(exc)}", url=url, retryable=True) from exc
+    except aiohttp.ClientError as exc:
+        raise FetchError(f"HTTP client error: {_short(exc)}", url=url) from exc
 
 
 def _short(exc: BaseException) -> str:

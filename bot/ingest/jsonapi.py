@@ -11,16 +11,20 @@ has answered both as a bare list and as a ``{"content": [...], ...}`` page.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from bot.ingest.dates import parse_date
 from bot.ingest.encoding import decode
 from bot.ingest.items import FeedItem, ParseError
 from bot.ingest.listing import html_to_text
+from bot.ingest.sanitize import clean_item
 from bot.ingest.urls import resolve_url
+
+log = logging.getLogger(__name__)
 
 #: Wrapper keys that hold the list of items in paged API answers.
 AUTO_ITEM_KEYS = ("content", "items", "data", "results", "news", "list")
@@ -137,12 +141,14 @@ def parse_json_items(
     content_type: str | None = None,
     tz: tzinfo | None = None,
     now: datetime | None = None,
+    skipped: list[str] | None = None,
 ) -> list[FeedItem]:
     """Items of a JSON API answer, in answer order.
 
     Items without a title or a link are skipped; HTML in title, body and summary is
-    reduced to text. Raises ``ParseError`` when the body is not JSON (an HTML error
-    page, say) or holds no list of items.
+    reduced to text; ``now`` anchors the date gate. An item that fails to parse is
+    skipped and its reason appended to ``skipped`` (when given). Raises ``ParseError``
+    when the body is not JSON (an HTML error page, say) or holds no list of items.
     """
     text = decode(body, content_type).strip()
     if _HTML_START.match(text[:200]):
@@ -151,11 +157,19 @@ def parse_json_items(
         document: Any = json.loads(text)
     except ValueError as exc:
         raise ParseError(f"not JSON: {exc}") from exc
+    moment = now or datetime.now(UTC)
     result: list[FeedItem] = []
-    for raw in _items(document, fields.items):
+    for position, raw in enumerate(_items(document, fields.items), start=1):
         if not isinstance(raw, dict):
             continue
-        item = _item(raw, api_url, fields, tz, now)
+        try:
+            item = _item(raw, api_url, fields, tz, moment)
+        except Exception as exc:  # one unreadable item must not cost its siblings
+            reason = f"item {position}: {type(exc).__name__}: {exc}"[:300]
+            log.warning("JSON API %s: skipped %s", api_url, reason)
+            if skipped is not None:
+                skipped.append(reason)
+            continue
         if item is not None:
             result.append(item)
     return result
@@ -166,7 +180,7 @@ def _item(
     api_url: str,
     fields: JsonFields,
     tz: tzinfo | None,
-    now: datetime | None,
+    now: datetime,
 ) -> FeedItem | None:
     title = html_to_text(str(_first(raw, fields.title) or ""))
     ident = _first(raw, fields.id)
@@ -185,7 +199,7 @@ def _item(
     )
     body = html_to_text(str(_first(raw, fields.body) or ""))
     summary = html_to_text(str(_first(raw, fields.summary) or ""))
-    return FeedItem(
+    item = FeedItem(
         guid=ident_text or url,
         url=url,
         title=title,
@@ -193,6 +207,7 @@ def _item(
         published=published,
         body=body,
     )
+    return clean_item(item, now=now)
 
 
 def _fill(template: str, raw: dict[str, Any], ident: str) -> str | None:

@@ -1,18 +1,25 @@
-"""The ingest pipeline: fetch → parse → extract (teasers only) → analyse → de-duplicate →
-store, for every due source, concurrently, with each source's health recorded.
+"""The ingest pipeline: fetch → parse → extract (teasers only) → analyse → store, for
+every due source, concurrently, with each source's health recorded.
 
-Per source: one conditional GET (a 304 is a success with no work); parsing and
-extraction run in threads; items already stored (same guid for the source, or same
-canonical URL) are dropped before any article page is fetched; the rest are analysed in
-a thread and stored in one transaction, where the repository also drops items whose
-content hash is known. Near-duplicates (SimHash within
-``fingerprint.NEAR_DUPLICATE_MAX_DISTANCE`` of a release of the last
-``CLUSTER_WINDOW``) join that release's cluster.
+Per source: one conditional GET (a 304 is a success with no work); parsing, extraction,
+analysis and cluster planning run in threads; items already stored (same guid for the
+source, or same canonical URL) are dropped before any article page is fetched; the rest
+are stored in one transaction with the source's success, where the repository also drops
+items whose content hash is known. Near-duplicates join a recent release's cluster
+(``clustering``). The stages pass frozen values (``stages``); the sources' registry,
+health and back-off live in ``sources``, the report in ``report``.
 
-A failing source is recorded (last error, streak) and polled again after a back-off
-that doubles with each consecutive failure (capped at ``MAX_BACKOFF``), while the other
-sources go on. The first successful poll of a source stores its backlog with
-``notify=False``, so subscribers in instant mode are not flooded by it.
+A failing source is recorded and backed off while the other sources go on; within a
+source, an item that cannot be parsed or analysed is skipped with its reason logged and
+counted (``IngestReport.skipped``) while its siblings are stored. The first successful
+poll of a source stores its backlog with ``notify=False``, so subscribers in instant
+mode are not flooded by it.
+
+Guarantees of DESIGN §7.1 kept here: text and dates are cleaned and gated by the parsers
+(``sanitize``, ``dates.plausible``), an undated item takes the time its poll first saw
+it, ``ingested_at`` is stamped inside the storing transaction (the digests' cursor, so a
+slow poll loses nothing), and article links are fetched from public addresses only
+unless the source itself is private or ``ALLOW_PRIVATE_NETWORKS`` is set (``netguard``).
 """
 
 from __future__ import annotations
@@ -21,32 +28,61 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 from bot.clock import Clock, utc_now
+from bot.ingest.clustering import CLUSTER_WINDOW, Placement, Recent, plan_clusters, refine
 from bot.ingest.encoding import decode
 from bot.ingest.extract import extract_article
-from bot.ingest.feeds import parse_feed
-from bot.ingest.fetch import Fetcher, FetchError
-from bot.ingest.fingerprint import (
-    MIN_WORDS_FOR_SIMHASH,
-    content_hash,
-    is_near_duplicate,
-    simhash,
-    words,
+from bot.ingest.fetch import Fetcher, FetchError, FetchResult
+from bot.ingest.fingerprint import MIN_WORDS_FOR_SIMHASH, simhash, words
+from bot.ingest.items import ParseError, best_text, is_teaser
+from bot.ingest.listing import SelectorError
+from bot.ingest.netguard import is_private_host
+from bot.ingest.report import IngestReport
+from bot.ingest.sanitize import clean_text
+from bot.ingest.sources import (
+    DEFAULT_INTERVAL_MINUTES,
+    MAX_BACKOFF,
+    SourceRegistry,
+    failure_backoff,
+    spec_of,
+    to_source_config,
 )
-from bot.ingest.items import FeedItem, ParseError, best_text, is_teaser
-from bot.ingest.jsonapi import parse_json_items
-from bot.ingest.listing import SelectorError, parse_listing
-from bot.ingest.sources_file import SourcesFileError, SourceSpec, load_sources
-from bot.ingest.urls import canonical_url
+from bot.ingest.sources_file import SourcesFileError, SourceSpec
+from bot.ingest.stages import (
+    Analysed,
+    AnalysisLike,
+    AnalyzerLike,
+    AsyncSummarizer,
+    Candidate,
+    Document,
+    parse,
+    unique_candidates,
+)
+from bot.ingest.stages import new_release as to_new_release
 from storage.database import Transaction
-from storage.models import NewRelease, ReleaseFingerprint, Source, SourceConfig
+from storage.models import ReleaseFingerprint, Source
 from storage.sources import SyncReport
 from storage.store import Storage
+
+__all__ = [
+    "CLUSTER_WINDOW",
+    "DEFAULT_INTERVAL_MINUTES",
+    "MAX_ARTICLE_FETCHES",
+    "MAX_BACKOFF",
+    "MAX_CONCURRENT_SOURCES",
+    "MAX_ITEMS_PER_POLL",
+    "AnalysisLike",
+    "AnalyzerLike",
+    "AsyncSummarizer",
+    "IngestPipeline",
+    "IngestReport",
+    "failure_backoff",
+    "spec_of",
+    "to_source_config",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,116 +94,16 @@ MAX_ARTICLE_FETCHES = 4
 #: Items taken from one poll. A feed rarely carries more than 200; an API page that
 #: suddenly returns thousands is a misconfiguration, not news.
 MAX_ITEMS_PER_POLL = 500
-#: How far back a new release looks for its near-duplicates: republications of one
-#: statement by embassies and outlets come within a day or two.
-CLUSTER_WINDOW = timedelta(days=3)
-#: Longest pause between polls of a failing source: a dead site is still retried a few
-#: times a day, so a revived one is picked up without an admin's help.
-MAX_BACKOFF = timedelta(hours=6)
-#: Used when a source has no interval of its own and none is configured.
-DEFAULT_INTERVAL_MINUTES = 15
-
-
-class AnalysisLike(Protocol):
-    """What the pipeline reads of ``bot.nlp.analyzer.Analysis``."""
-
-    @property
-    def countries(self) -> tuple[str, ...]: ...
-    @property
-    def primary_country(self) -> str | None: ...
-    @property
-    def topics(self) -> tuple[str, ...]: ...
-    @property
-    def summary(self) -> str: ...
-    @property
-    def language(self) -> str: ...
-    @property
-    def search_text(self) -> str: ...
-
-
-class AnalyzerLike(Protocol):
-    """``bot.nlp.analyzer.Analyzer`` as the pipeline uses it (fakes in tests)."""
-
-    def analyze(
-        self,
-        *,
-        title: str | None,
-        text: str,
-        publisher_country: str | None = None,
-        url: str | None = None,
-    ) -> AnalysisLike: ...
-
-
-class AsyncSummarizer(Protocol):
-    """An optional second summarizer (the LLM one): returns ``fallback`` on any failure."""
-
-    async def summarize(self, title: str, text: str, fallback: str) -> str: ...
-
-
-@dataclass(frozen=True, slots=True)
-class IngestReport:
-    """The outcome of polling one source, for progress lines and logs.
-
-    ``new`` releases stored, ``duplicates`` items already known, ``errors`` items whose
-    article page could not be fetched or extracted (stored with their teaser), ``error``
-    the reason the whole poll failed (``None`` on success).
-    """
-
-    source: str
-    new: int = 0
-    duplicates: int = 0
-    errors: int = 0
-    not_modified: bool = False
-    error: str | None = None
-    duration_s: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def line(self) -> str:
-        """One line for ``depesha ingest --once``."""
-        took = f"{self.duration_s:.1f} с"
-        if self.error is not None:
-            return f"✗ {self.source}: {self.error} ({took})"
-        if self.not_modified:
-            return f"✓ {self.source}: без изменений ({took})"
-        parts = [f"новых {self.new}", f"повторов {self.duplicates}"]
-        if self.errors:
-            parts.append(f"без полного текста {self.errors}")
-        return f"✓ {self.source}: {', '.join(parts)} ({took})"
-
-
-@dataclass
-class _Candidate:
-    item: FeedItem
-    canonical: str
-    text: str = ""
-    title: str = ""
-    fingerprint: int = 0
-    cluster_id: int | None = None
-    depends_on: int | None = None  # index of an earlier candidate of the same poll
-    new_id: int | None = None
-
-
-@dataclass
-class _RecentFingerprints:
-    """Fingerprints of recent releases, shared by the source polls of one run."""
-
-    entries: list[ReleaseFingerprint] = field(default_factory=list)
-
-    def match(self, fingerprint: int) -> int | None:
-        for entry in self.entries:
-            if is_near_duplicate(entry.fingerprint, fingerprint):
-                return entry.cluster_id
-        return None
 
 
 class IngestPipeline:
     """Polls sources and stores their new releases (see the module docstring).
 
     ``storage``, ``fetcher`` and ``analyzer`` are built once by the composition root
-    and shared; ``clock`` is the time seam.
+    and shared; ``clock`` is the time seam; ``summarizer`` (optional) replaces the
+    analyser's extractive summaries; ``allow_private_networks`` (``ALLOW_PRIVATE_NETWORKS``)
+    lets article links of every source reach private and loopback addresses, which
+    otherwise only a source on such a host may (``netguard``).
     """
 
     def __init__(
@@ -181,39 +117,30 @@ class IngestPipeline:
         max_concurrent_sources: int = MAX_CONCURRENT_SOURCES,
         max_article_fetches: int = MAX_ARTICLE_FETCHES,
         summarizer: AsyncSummarizer | None = None,
+        allow_private_networks: bool = False,
     ) -> None:
         self._storage = storage
+        self._allow_private = allow_private_networks
         self._fetcher = fetcher
         self._analyzer = analyzer
         self._clock = clock
-        self._default_interval = default_interval_minutes
         self._max_sources = max_concurrent_sources
         self._max_articles = max_article_fetches
         self._summarizer = summarizer
-        self._sources_mtime: float | None = None
+        self.sources = SourceRegistry(
+            storage, clock=clock, default_interval_minutes=default_interval_minutes
+        )
 
     # ------------------------------------------------------------------ sources file
 
     async def sync_sources(self, specs: Sequence[SourceSpec]) -> SyncReport:
-        """Make the stored sources exactly ``specs`` (added, changed, removed by name;
-        a removed source is disabled and keeps its releases)."""
-        configs = [to_source_config(spec) for spec in specs]
-        async with self._storage.db.transaction() as tx:
-            return await self._storage.sources.sync(tx, configs, self._clock())
+        """Make the stored sources exactly ``specs`` (see ``SourceRegistry.sync``)."""
+        return await self.sources.sync(specs)
 
     async def sync_sources_file(self, path: str | Path) -> SyncReport | None:
-        """Load and sync the sources file when it changed since the last call (by
-        modification time); ``None`` when unchanged. Raises ``SourcesFileError``."""
-        try:
-            mtime = await asyncio.to_thread(_mtime, Path(path))
-        except OSError as exc:
-            raise SourcesFileError(f"cannot read: {exc.strerror or exc}", file=str(path)) from exc
-        if mtime == self._sources_mtime:
-            return None
-        specs = await asyncio.to_thread(load_sources, path)
-        report = await self.sync_sources(specs)
-        self._sources_mtime = mtime
-        return report
+        """Sync the sources file when it changed since the last call; ``None`` when
+        unchanged. Raises ``SourcesFileError``."""
+        return await self.sources.sync_file(path)
 
     # ------------------------------------------------------------------ polling
 
@@ -221,15 +148,13 @@ class IngestPipeline:
         self, *, on_report: Callable[[IngestReport], None] | None = None
     ) -> list[IngestReport]:
         """Poll the sources whose next poll time has come."""
-        sources = await self._storage.sources.due(self._clock())
-        return await self.poll(sources, on_report=on_report)
+        return await self.poll(await self.sources.due(), on_report=on_report)
 
     async def poll_all(
         self, *, on_report: Callable[[IngestReport], None] | None = None
     ) -> list[IngestReport]:
         """Poll every enabled source now, back-off or not (``/ingest``, ``--once``)."""
-        sources = await self._storage.sources.all()
-        return await self.poll(sources, on_report=on_report)
+        return await self.poll(await self.sources.all(), on_report=on_report)
 
     async def poll(
         self,
@@ -239,7 +164,7 @@ class IngestPipeline:
     ) -> list[IngestReport]:
         """Poll ``sources`` concurrently; reports in the order given. Never raises for a
         source's failure: it is recorded and reported."""
-        recent = _RecentFingerprints(
+        recent = Recent(
             await self._storage.releases.recent_fingerprints(self._clock() - CLUSTER_WINDOW)
         )
         gate = asyncio.Semaphore(self._max_sources)
@@ -253,349 +178,251 @@ class IngestPipeline:
 
         return list(await asyncio.gather(*(one(source) for source in sources)))
 
-    async def poll_source(
-        self, source: Source, *, recent: _RecentFingerprints | None = None
-    ) -> IngestReport:
+    async def poll_source(self, source: Source, *, recent: Recent | None = None) -> IngestReport:
         """Poll one source and record its health; the report says what happened."""
         started = time.perf_counter()
         try:
-            report = await self._poll(source, recent)
+            report = await self._poll(source, recent or Recent())
         except (FetchError, ParseError, SelectorError, SourcesFileError) as exc:
             reason = exc.problem if isinstance(exc, SourcesFileError) else str(exc)
             retry_after = exc.retry_after if isinstance(exc, FetchError) else None
-            await self._record_failure(source, reason, retry_after)
+            await self.sources.record_failure(source, reason, retry_after)
             report = IngestReport(source=source.name, error=reason)
         except Exception as exc:  # a bug or a storage failure must not stop other sources
             log.exception("ingest of %s failed unexpectedly", source.name)
             reason = f"internal error: {type(exc).__name__}: {exc}"[:300]
             try:
-                await self._record_failure(source, reason, None)
+                await self.sources.record_failure(source, reason, None)
             except Exception:
                 log.exception("could not record the failure of %s", source.name)
             report = IngestReport(source=source.name, error=reason)
-        duration = time.perf_counter() - started
+        report = report.timed(time.perf_counter() - started)
         log.info("ingest %s", report.line())
-        return IngestReport(
-            source=report.source,
-            new=report.new,
-            duplicates=report.duplicates,
-            errors=report.errors,
-            not_modified=report.not_modified,
-            error=report.error,
-            duration_s=duration,
-        )
+        return report
 
-    async def _poll(self, source: Source, recent: _RecentFingerprints | None) -> IngestReport:
+    async def _poll(self, source: Source, recent: Recent) -> IngestReport:
         spec = spec_of(source)
-        result = await self._fetcher.fetch(
+        fetched = await self._fetcher.fetch(
             spec.url,
             etag=source.etag,
             last_modified=source.last_modified,
             headers=spec.headers or None,
         )
-        if result.not_modified:
-            await self._record_success(source, 0, result.etag, result.last_modified)
+        if fetched.not_modified:
+            await self.sources.record_success(
+                source, 0, etag=fetched.etag, last_modified=fetched.last_modified
+            )
             return IngestReport(source=source.name, not_modified=True)
 
         now = self._clock()
-        items = await asyncio.to_thread(
-            _parse, spec, result.body, result.url, result.content_type, now
-        )
-        items = items[:MAX_ITEMS_PER_POLL]
-        candidates, duplicates = await self._fresh(source, items)
-        errors = await self._complete_texts(candidates)
-        analyses = await asyncio.to_thread(self._analyse, spec, candidates)
-        summaries = await self._summaries(candidates, analyses)
-        stored, duplicates_at_store = await self._store(
-            source,
-            candidates,
-            analyses,
-            summaries,
-            recent=recent or _RecentFingerprints(),
-            etag=result.etag,
-            last_modified=result.last_modified,
-            now=now,
-        )
+        parsed = await asyncio.to_thread(parse, spec, fetched, now)
+        items = parsed.items[:MAX_ITEMS_PER_POLL]
+        candidates = await self._fresh(source, unique_candidates(items))
+        documents = await self._extract(spec, candidates)
+        analysed = await self._analyse(spec, documents)
+        stored = await self._store(source, analysed, recent=recent, fetched=fetched, now=now)
+        failed_analysis = len(documents) - len(analysed)
         return IngestReport(
             source=source.name,
             new=stored,
-            duplicates=duplicates + duplicates_at_store,
-            errors=errors,
+            duplicates=len(items) - stored - failed_analysis,
+            errors=sum(document.incomplete for document in documents),
+            skipped=len(parsed.skipped) + failed_analysis,
         )
 
-    async def _fresh(
-        self, source: Source, items: Sequence[FeedItem]
-    ) -> tuple[list[_Candidate], int]:
-        """Drop items repeated within the poll or already stored (guid or URL)."""
-        seen_guids: set[str] = set()
-        seen_urls: set[str] = set()
-        unique: list[_Candidate] = []
-        for item in items:
-            canonical = canonical_url(item.url)
-            if item.guid in seen_guids or canonical in seen_urls:
-                continue
-            seen_guids.add(item.guid)
-            seen_urls.add(canonical)
-            unique.append(_Candidate(item=item, canonical=canonical))
+    # ------------------------------------------------------------------ stages
+
+    async def _fresh(self, source: Source, unique: Sequence[Candidate]) -> list[Candidate]:
+        """Drop the candidates already stored (same guid for the source, or same URL)."""
         known_guids, known_urls = await self._storage.releases.known(
             source.id, [c.item.guid for c in unique], [c.canonical for c in unique]
         )
-        fresh = [
+        return [
             c for c in unique if c.item.guid not in known_guids and c.canonical not in known_urls
         ]
-        return fresh, len(items) - len(fresh)
 
-    async def _complete_texts(self, candidates: Sequence[_Candidate]) -> int:
-        """Fetch and extract the article page of every teaser; count the failures."""
+    async def _extract(self, spec: SourceSpec, candidates: Sequence[Candidate]) -> list[Document]:
+        """Each candidate's best text: its own, or its article page's for a teaser.
+
+        Article links come from the feed, not from the operator: unless the source itself
+        is on a private host or private networks are allowed, they are fetched from
+        public addresses only (DESIGN §7.1, Outbound).
+        """
         gate = asyncio.Semaphore(self._max_articles)
-        failures = 0
+        public_only = not (self._allow_private or is_private_host(spec.url))
 
-        async def complete(candidate: _Candidate) -> None:
-            nonlocal failures
+        async def complete(candidate: Candidate) -> Document:
             item = candidate.item
-            candidate.title = item.title
-            candidate.text = best_text(item)
+            own = Document(candidate=candidate, title=item.title, text=best_text(item))
             if not is_teaser(item):
-                return
+                return own
             async with gate:
                 try:
-                    page = await self._fetcher.fetch(item.url, accept="text/html,*/*;q=0.8")
+                    page = await self._fetcher.fetch(
+                        item.url, accept="text/html,*/*;q=0.8", public_only=public_only
+                    )
                 except FetchError as exc:
                     log.info("article %s: %s", item.url, exc)
-                    failures += 1
-                    return
-            markup = decode(page.body, page.content_type)
+                    return Document(candidate, own.title, own.text, incomplete=True)
+            return await self._from_page(own, page)
+
+        return list(await asyncio.gather(*(complete(c) for c in candidates)))
+
+    async def _from_page(self, own: Document, page: FetchResult) -> Document:
+        markup = decode(page.body, page.content_type)
+        try:
             article = await asyncio.to_thread(extract_article, markup, url=page.url)
-            if article is None:
-                failures += 1
-                return
-            if len(article.text) > len(candidate.text):
-                candidate.text = article.text
-            if not candidate.title and article.title:
-                candidate.title = article.title
+        except Exception:  # the extractor's bug on one page must not cost the poll
+            log.exception("article %s: extraction failed", page.url)
+            article = None
+        if article is None:
+            return Document(own.candidate, own.title, own.text, incomplete=True)
+        # Page text is web text too: cleaned here, where it is parsed (DESIGN §7.1).
+        page_text = clean_text(article.text)
+        text = page_text if len(page_text) > len(own.text) else own.text
+        title = own.title or clean_text(article.title or "").strip()
+        return Document(own.candidate, title, text)
 
-        await asyncio.gather(*(complete(c) for c in candidates))
-        return failures
-
-    def _analyse(self, spec: SourceSpec, candidates: Sequence[_Candidate]) -> list[AnalysisLike]:
-        """Runs in a thread: analysis and fingerprints of every candidate."""
-        analyses = []
-        for candidate in candidates:
-            analyses.append(
-                self._analyzer.analyze(
-                    title=candidate.title,
-                    text=candidate.text,
-                    publisher_country=spec.country,
-                    url=candidate.item.url,
-                )
-            )
-            both = f"{candidate.title}\n{candidate.text}"
-            if len(words(both)) >= MIN_WORDS_FOR_SIMHASH:
-                candidate.fingerprint = simhash(both)
-        return analyses
-
-    async def _summaries(
-        self, candidates: Sequence[_Candidate], analyses: Sequence[AnalysisLike]
-    ) -> list[str]:
-        """The extractive summaries, or the second summarizer's (SUMMARIZER=llm), which
-        falls back to the extractive one for any release it cannot summarise."""
+    async def _analyse(self, spec: SourceSpec, documents: Sequence[Document]) -> list[Analysed]:
+        """Analysis and fingerprints in a thread, then the summaries (the second
+        summarizer's when one is configured, falling back to the extractive one)."""
+        analyses = await asyncio.to_thread(self._analyse_all, spec, documents)
         if self._summarizer is None:
-            return [analysis.summary for analysis in analyses]
+            return analyses
         summarizer = self._summarizer
-        return list(
-            await asyncio.gather(
-                *(
-                    summarizer.summarize(c.title, c.text, fallback=a.summary)
-                    for c, a in zip(candidates, analyses, strict=True)
-                )
-            )
+        summaries = await asyncio.gather(
+            *(
+                summarizer.summarize(a.document.title, a.document.text, fallback=a.summary)
+                for a in analyses
+            ),
+            return_exceptions=True,
         )
+        result = []
+        for analysed, outcome in zip(analyses, summaries, strict=True):
+            summary = analysed.summary
+            if isinstance(outcome, str):
+                summary = clean_text(outcome)  # a model's output is web text too
+            elif not isinstance(outcome, Exception):
+                raise outcome  # cancellation and the like are not the item's fault
+            else:
+                url = analysed.document.candidate.item.url
+                log.warning("summary of %s failed, extractive kept: %r", url, outcome)
+            result.append(
+                Analysed(analysed.document, analysed.analysis, summary, analysed.fingerprint)
+            )
+        return result
 
-    def _plan_clusters(self, candidates: Sequence[_Candidate], recent: _RecentFingerprints) -> None:
-        """Give each candidate the cluster of a recent near-duplicate, or mark it as
-        depending on an earlier near-duplicate of this same poll."""
-        for index, candidate in enumerate(candidates):
-            if not candidate.fingerprint:
+    def _analyse_all(self, spec: SourceSpec, documents: Sequence[Document]) -> list[Analysed]:
+        """Runs in a thread: the analysis and the SimHash of every document. A document
+        the analyser fails on is skipped with its reason logged; the others go on."""
+        result = []
+        for document in documents:
+            url = document.candidate.item.url
+            try:
+                analysis = self._analyzer.analyze(
+                    title=document.title,
+                    text=document.text,
+                    publisher_country=spec.country,
+                    url=url,
+                )
+            except Exception:
+                log.exception("%s: analysis of %s failed; item skipped", spec.name, url)
                 continue
-            candidate.cluster_id = recent.match(candidate.fingerprint)
-            if candidate.cluster_id is not None:
-                continue
-            for earlier in range(index):
-                other = candidates[earlier]
-                if other.fingerprint and is_near_duplicate(
-                    other.fingerprint, candidate.fingerprint
-                ):
-                    if other.cluster_id is not None:
-                        candidate.cluster_id = other.cluster_id
-                    else:
-                        candidate.depends_on = (
-                            other.depends_on if other.depends_on is not None else earlier
-                        )
-                    break
+            both = f"{document.title}\n{document.text}"
+            fingerprint = simhash(both) if len(words(both)) >= MIN_WORDS_FOR_SIMHASH else 0
+            result.append(Analysed(document, analysis, analysis.summary, fingerprint))
+        return result
 
     async def _store(
         self,
         source: Source,
-        candidates: Sequence[_Candidate],
-        analyses: Sequence[AnalysisLike],
-        summaries: Sequence[str],
+        analysed: Sequence[Analysed],
         *,
-        recent: _RecentFingerprints,
-        etag: str | None,
-        last_modified: str | None,
+        recent: Recent,
+        fetched: FetchResult,
         now: datetime,
-    ) -> tuple[int, int]:
-        """Cluster, store the releases and the source's success in one transaction;
-        returns (stored, dropped as duplicates by content).
+    ) -> int:
+        """Store the releases and the source's success in one transaction; returns how
+        many were stored (the rest were duplicates by content).
 
-        Clustering happens under the transaction's writer lock, so concurrent polls of
-        other sources see each other's releases in ``recent`` and cluster consistently.
+        ``ingested_at`` — the cursor digests and instant pushes select "new since" by — is
+        stamped inside the transaction, under the writer lock, not when the poll began
+        (``now``, which stays the items' first-seen time): however long fetching pages and
+        summarising took, a release committed after a digest read carries a time after it
+        (DESIGN §7.1). Clusters are planned in a thread before the writer lock is taken;
+        under the lock the plan is refined with what other polls committed meanwhile.
         """
-        notify = not source.never_polled
-
-        def release(index: int) -> NewRelease:
-            candidate = candidates[index]
-            analysis = analyses[index]
-            return NewRelease(
-                source_id=source.id,
-                url=candidate.item.url,
-                canonical_url=candidate.canonical,
-                guid=candidate.item.guid,
-                content_hash=content_hash(f"{candidate.title}\n{candidate.text}"),
-                title=candidate.title,
-                text=candidate.text,
-                published_at=candidate.item.published,
-                ingested_at=now,
-                language=analysis.language,
-                summary=summaries[index],
-                countries=analysis.countries,
-                primary_country=analysis.primary_country,
-                topics=analysis.topics,
-                search_text=analysis.search_text,
-                fingerprint=candidate.fingerprint,
-                cluster_id=candidate.cluster_id,
-                notify=notify,
+        fingerprints = [a.fingerprint for a in analysed]
+        mark = recent.mark()
+        plan = await asyncio.to_thread(plan_clusters, fingerprints, recent.snapshot())
+        async with self._storage.db.transaction() as tx:
+            late = recent.since(mark)
+            if late:
+                plan = await asyncio.to_thread(refine, plan, fingerprints, late)
+            stamp = self._clock()
+            entries = await self._insert(
+                tx, source, analysed, plan, ingested_at=stamp, first_seen=now
             )
+            await self.sources.record_success(
+                source,
+                len(entries),
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+                tx=tx,
+                now=now,
+            )
+        # After the commit, so a rolled-back transaction leaves no phantom clusters. The
+        # writer lock is released with no await before this line, so the next poll to
+        # take it sees these entries in ``recent.since``.
+        recent.add(entry for entry in entries if entry.fingerprint)
+        return len(entries)
 
-        async with self._storage.db.transaction() as tx:
-            self._plan_clusters(candidates, recent)
-            first = [i for i, c in enumerate(candidates) if c.depends_on is None]
-            second = [i for i, c in enumerate(candidates) if c.depends_on is not None]
-            ids = await self._storage.releases.add_many(tx, [release(i) for i in first])
-            for index, new_id in zip(first, ids, strict=True):
-                candidates[index].new_id = new_id
-                if new_id is not None and candidates[index].cluster_id is None:
-                    candidates[index].cluster_id = new_id
-            for index in second:
-                root = candidates[candidates[index].depends_on or 0]
-                candidates[index].cluster_id = root.cluster_id
-            if second:
-                ids2 = await self._storage.releases.add_many(tx, [release(i) for i in second])
-                for index, new_id in zip(second, ids2, strict=True):
-                    candidates[index].new_id = new_id
-            stored = sum(1 for c in candidates if c.new_id is not None)
-            await self._success_in(tx, source, stored, etag, last_modified, now=now)
-        # After the commit: a rolled-back transaction must not leave phantom entries.
-        recent.entries.extend(
-            ReleaseFingerprint(c.new_id, c.cluster_id or c.new_id, c.fingerprint)
-            for c in candidates
-            if c.new_id is not None and c.fingerprint
-        )
-        return stored, len(candidates) - stored
-
-    # ------------------------------------------------------------------ health
-
-    def _interval(self, source: Source) -> timedelta:
-        return timedelta(minutes=source.interval_minutes or self._default_interval)
-
-    async def _record_success(
-        self, source: Source, items: int, etag: str | None, last_modified: str | None
-    ) -> None:
-        """A poll that stored nothing (a 304) in a transaction of its own."""
-        async with self._storage.db.transaction() as tx:
-            await self._success_in(tx, source, items, etag, last_modified, now=self._clock())
-
-    async def _success_in(
+    async def _insert(
         self,
         tx: Transaction,
         source: Source,
-        items: int,
-        etag: str | None,
-        last_modified: str | None,
+        analysed: Sequence[Analysed],
+        plan: Sequence[Placement],
         *,
-        now: datetime,
-    ) -> None:
-        await self._storage.sources.record_success(
-            tx,
-            source.id,
-            now=now,
-            next_poll_at=now + self._interval(source),
-            items_added=items,
-            etag=etag,
-            last_modified=last_modified,
-        )
+        ingested_at: datetime,
+        first_seen: datetime,
+    ) -> list[ReleaseFingerprint]:
+        """Insert the batch's own-cluster and recent-cluster releases first, then those
+        that follow one of them (their cluster is the id it got). Returns the stored
+        releases' fingerprints with their clusters."""
+        notify = not source.never_polled
+        clusters: dict[int, int | None] = {}
+        entries: list[ReleaseFingerprint] = []
 
-    async def _record_failure(self, source: Source, reason: str, retry_after: float | None) -> None:
-        now = self._clock()
-        delay = failure_backoff(self._interval(source), source.consecutive_failures + 1)
-        if retry_after is not None:
-            delay = max(delay, min(timedelta(seconds=retry_after), MAX_BACKOFF))
-        async with self._storage.db.transaction() as tx:
-            await self._storage.sources.record_failure(
-                tx, source.id, now=now, error=reason, next_poll_at=now + delay
-            )
+        async def add(indexes: list[int]) -> None:
+            releases = [
+                to_new_release(
+                    analysed[i],
+                    source_id=source.id,
+                    cluster_id=clusters.get(i),
+                    ingested_at=ingested_at,
+                    first_seen=first_seen,
+                    notify=notify,
+                )
+                for i in indexes
+            ]
+            ids = await self._storage.releases.add_many(tx, releases)
+            for index, new_id in zip(indexes, ids, strict=True):
+                if new_id is None:
+                    continue
+                cluster = clusters.get(index) or new_id
+                clusters[index] = cluster
+                entries.append(ReleaseFingerprint(new_id, cluster, analysed[index].fingerprint))
 
-
-def failure_backoff(interval: timedelta, failures: int) -> timedelta:
-    """Pause before the next poll after ``failures`` consecutive failures: the interval
-    doubled per failure (1 → 2×, 2 → 4× …), at most ``MAX_BACKOFF`` (and never less
-    than the interval itself)."""
-    factor = 1 << min(max(failures, 0), 16)
-    return max(interval, min(interval * factor, MAX_BACKOFF))
-
-
-def _mtime(path: Path) -> float:
-    return path.stat().st_mtime
-
-
-def to_source_config(spec: SourceSpec) -> SourceConfig:
-    """The storage form of a source spec."""
-    return SourceConfig(
-        name=spec.name,
-        url=spec.url,
-        kind=spec.kind,
-        country=spec.country,
-        interval_minutes=spec.interval_minutes,
-        options=spec.options(),
-    )
-
-
-def spec_of(source: Source) -> SourceSpec:
-    """Rebuild the spec of a stored source; raises ``SourcesFileError`` if its stored
-    options no longer validate (reported as the source's failure)."""
-    return SourceSpec.from_options(
-        name=source.name,
-        url=source.url,
-        kind=source.kind,
-        country=source.country,
-        interval_minutes=source.interval_minutes,
-        options=source.options,
-    )
-
-
-def _parse(
-    spec: SourceSpec, body: bytes, url: str, content_type: str | None, now: datetime
-) -> list[FeedItem]:
-    """Runs in a thread: the parser of the source's kind."""
-    if spec.kind == "rss":
-        return list(
-            parse_feed(body, url=url, content_type=content_type, tz=spec.zone, now=now).items
-        )
-    if spec.kind == "html":
-        assert spec.selectors is not None
-        markup = decode(body, content_type)
-        return parse_listing(markup, page_url=url, selectors=spec.selectors, tz=spec.zone, now=now)
-    assert spec.fields is not None
-    return parse_json_items(
-        body, api_url=url, fields=spec.fields, content_type=content_type, tz=spec.zone, now=now
-    )
+        first = [i for i, placement in enumerate(plan) if placement.follows is None]
+        for index in first:
+            clusters[index] = plan[index].cluster_id
+        await add(first)
+        second = [i for i, placement in enumerate(plan) if placement.follows is not None]
+        if second:
+            for index in second:
+                root = plan[index].follows
+                assert root is not None
+                clusters[index] = clusters.get(root)
+            await add(second)
+        return entries

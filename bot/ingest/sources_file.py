@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from pathlib import Path
@@ -111,13 +112,13 @@ class SourceSpec:
         """Extra request headers (json sources)."""
         return dict(self.fields.headers) if self.fields else {}
 
-    def options(self) -> dict[str, Any]:
+    def options(self) -> dict[str, object]:
         """The kind-specific settings as plain JSON values, in sources-file keys.
 
         Stored with the source; ``SourceSpec.from_options`` rebuilds the spec from them.
         A preset is stored as its name and project, not expanded.
         """
-        result: dict[str, Any] = {}
+        result: dict[str, object] = {}
         if self.timezone:
             result["timezone"] = self.timezone
         if self.selectors is not None:
@@ -150,11 +151,11 @@ class SourceSpec:
         kind: str,
         country: str | None,
         interval_minutes: int | None,
-        options: dict[str, Any],
+        options: Mapping[str, object],
     ) -> SourceSpec:
         """Rebuild a spec from stored columns and ``options()``; raises
         ``SourcesFileError`` (file ``"database"``) when they no longer validate."""
-        table: dict[str, Any] = {"name": name, "url": url, "kind": kind, **options}
+        table: dict[str, object] = {"name": name, "url": url, "kind": kind, **options}
         if country:
             table["country"] = country
         if interval_minutes is not None:
