@@ -140,8 +140,8 @@ def _item(entry: Any, base: str, tz: tzinfo | None, now: datetime) -> FeedItem |
         summary = ""
     if not title and not link:
         return None
-    if not title:
-        title = _first_sentence(body or summary)
+    # An item without a title keeps it empty: the analyzer writes a headline from the
+    # news sentence (never a dateline), which the pipeline stores instead.
     raw_guid = str(entry.get("id") or "").strip()
     if not link and raw_guid.startswith(("http://", "https://")):
         link = resolve_url(base, raw_guid)
@@ -205,10 +205,3 @@ def _published(entry: Any, tz: tzinfo | None, now: datetime) -> datetime | None:
                 continue
             return plausible(moment, now=now)
     return None
-
-
-def _first_sentence(text: str, limit: int = 160) -> str:
-    head = text.strip().split("\n", 1)[0]
-    match = re.match(r"(.+?[.!?…])(?:\s|$)", head)
-    sentence = match.group(1) if match else head
-    return sentence[:limit].rstrip()

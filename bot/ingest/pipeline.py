@@ -292,7 +292,9 @@ class IngestPipeline:
         summarizer = self._summarizer
         summaries = await asyncio.gather(
             *(
-                summarizer.summarize(a.document.title, a.document.text, fallback=a.summary)
+                summarizer.summarize(
+                    a.document.title or a.analysis.title, a.document.text, fallback=a.summary
+                )
                 for a in analyses
             ),
             return_exceptions=True,

@@ -40,6 +40,8 @@ class AnalysisLike(Protocol):
     def language(self) -> str: ...
     @property
     def search_text(self) -> str: ...
+    @property
+    def title(self) -> str: ...
 
 
 class AnalyzerLike(Protocol):
@@ -184,7 +186,7 @@ def new_release(
         canonical_url=document.candidate.canonical,
         guid=item.guid,
         content_hash=content_hash(f"{document.title}\n{document.text}"),
-        title=document.title,
+        title=document.title or analysis.title,
         text=document.text,
         published_at=item.published or first_seen,
         ingested_at=ingested_at,
