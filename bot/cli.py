@@ -106,12 +106,12 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
         from bot.demo.runner import run_demo
 
         return asyncio.run(run_demo())
-    from bot import app
+    from bot import runners
 
     if command == "run":
-        return asyncio.run(app.run_bot(settings))
+        return asyncio.run(runners.run_bot(settings))
     if command == "ingest":
-        return asyncio.run(app.run_ingest(settings, once=args.once))
+        return asyncio.run(runners.run_ingest(settings, once=args.once))
     if command == "backup":
-        return asyncio.run(app.run_backup(settings, args.path))
+        return asyncio.run(runners.run_backup(settings, args.path))
     raise AssertionError(f"unhandled command {command}")

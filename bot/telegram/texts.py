@@ -374,6 +374,11 @@ INGEST_DONE: Final = "✅ Готово: {summary}"
 INGEST_BUSY: Final = "Опрос источников уже идёт — подождите."
 INGEST_FAILED: Final = "Опрос источников не удался: {error}"
 NO_SOURCES: Final = "Источников нет: проверьте SOURCES_FILE."
+INGEST_SUMMARY: Final = "источников: {sources}, новых релизов: {new}, с ошибкой: {failed}"
+#: The last line of `depesha ingest` (a terminal, not Telegram: plain text).
+INGEST_CLI_DONE: Final = (
+    "Готово за {seconds:.1f} с: источников {sources}, новых релизов {new}, с ошибкой {failed}"
+)
 
 
 def _when(value: datetime | None, now: datetime) -> str:

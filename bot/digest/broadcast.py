@@ -1,10 +1,9 @@
-"""The digest service: what the scheduler and the Telegram handlers ask of digests.
+"""The broadcaster: scheduled digests, instant pushes and the ledger protocol around them.
 
-One object, built once in bot/app.py and shared: the minute tick calls ``tick()``
-(``send_due_digests`` + ``push_instant`` + the pending sweep), the handlers call
-``digest_now``, ``latest`` and ``search``, start-up calls ``recover`` and shutdown
-``shutdown``. The pipeline is storage → compose (pure) → render (pure) → ledger claim →
-``Deliverer``.
+One object, built once by bot/factory.py and shared: the minute tick calls ``tick()``
+(``send_due_digests`` + ``push_instant`` + the pending sweep), start-up calls ``recover``
+and shutdown ``shutdown``. Each subscriber's round is storage → ``PageBuilder`` (pure) →
+ledger claim → ``Deliverer``.
 
 Ledger protocol (DESIGN §7): a scheduled digest's messages are claimed, each message as
 its own batch, in the same transaction that advances the subscriber's next digest time;
@@ -21,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -31,25 +29,9 @@ from typing import Final, TypeVar
 from zoneinfo import ZoneInfoNotFoundError
 
 from bot.clock import Clock
-from bot.digest.compose import (
-    MAX_DIGEST_ITEMS,
-    Lemmatizer,
-    build_items,
-    compose_digest,
-    newest_first,
-    plain_words,
-    rank,
-)
+from bot.digest.builder import PageBuilder, load_materials
 from bot.digest.deliver import Deliverer, Outcome, moved
-from bot.digest.render import (
-    CountryName,
-    Page,
-    render_batch,
-    render_digest,
-    render_instant,
-    render_latest,
-    render_search,
-)
+from bot.digest.render import Page
 from bot.digest.schedule import next_digest_at, parse_local_time
 from storage.deliveries import PendingBatch
 from storage.models import DeliveryMode, Release, Subscriber, SubscriberStatus
@@ -65,10 +47,6 @@ FIRST_DIGEST_WINDOW: Final = timedelta(hours=24)
 #: before its transaction commits, so one committed just after a digest read could carry
 #: a time before it. The ledger drops what was delivered, so the overlap costs nothing.
 SINCE_OVERLAP: Final = timedelta(minutes=10)
-#: /digest looks this far back for releases not yet sent (a new subscriber's first look).
-DIGEST_NOW_WINDOW: Final = timedelta(days=7)
-#: /latest looks this far back: it bounds the index scan for popular subscriptions.
-LATEST_WINDOW: Final = timedelta(days=30)
 #: Releases read per digest. The digest shows MAX_DIGEST_ITEMS; reading more only makes
 #: the "N новостей" count exact up to this, which no day of real sources exceeds.
 MATCH_LIMIT: Final = 500
@@ -84,10 +62,6 @@ STALE_PENDING_AFTER: Final = timedelta(minutes=5)
 DEFAULT_CONCURRENCY: Final = 100
 #: Subscribers read per due-query page.
 DUE_PAGE: Final = 1000
-LATEST_DEFAULT: Final = 10
-LATEST_MAX: Final = 50
-SEARCH_DEFAULT: Final = 10
-DEFAULT_DIGEST_TIME: Final = dt_time(9, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,30 +70,28 @@ class _Batch:
     texts: tuple[str, ...]
 
 
-class DigestService:
-    """Digests, lists and pushes for one storage and one deliverer.
+class Broadcaster:
+    """Scheduled digests, instant pushes and the pending sweep for one storage and deliverer.
 
-    ``country_name`` turns ISO codes into Russian names for tags (the gazetteer's
-    ``name``); ``lemmatize`` turns headlines into lemmas for keyword relevance.
+    ``default_digest_time`` (DEFAULT_DIGEST_TIME) is used for a subscriber whose stored
+    time cannot be read; ``concurrency`` is how many subscribers are worked on at once.
     """
 
     def __init__(
         self,
         storage: Storage,
         deliverer: Deliverer,
+        builder: PageBuilder,
         *,
         clock: Clock,
-        country_name: CountryName = lambda code: code,
-        lemmatize: Lemmatizer = plain_words,
-        max_items: int = MAX_DIGEST_ITEMS,
+        default_digest_time: dt_time,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self._storage = storage
         self.deliverer = deliverer
+        self.builder = builder
         self._clock = clock
-        self._country_name = country_name
-        self._lemmatize = lemmatize
-        self._max_items = max_items
+        self._default_time = default_digest_time
         self._concurrency = concurrency
         self._busy: set[int] = set()  # subscriber ids being worked on in this process
         self._in_flight: set[str] = set()  # batches claimed here and not yet finished
@@ -127,9 +99,11 @@ class DigestService:
         self._active = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        #: CPU seconds spent composing and rendering (this thread only), for metrics.
-        self.compose_cpu_seconds = 0.0
-        self.digests_composed = 0
+
+    @property
+    def compose_cpu_seconds(self) -> float:
+        """CPU seconds spent composing and rendering, for metrics and the benchmark."""
+        return self.builder.cpu_seconds
 
     # ------------------------------------------------------------------ scheduler side
 
@@ -215,29 +189,13 @@ class DigestService:
         if self._active:
             log.warning("shutdown: %d delivery rounds still running", self._active)
 
-    # ------------------------------------------------------------------ handler side
+    # ------------------------------------------------------------------ on request
 
-    async def digest_now(self, subscriber: Subscriber) -> list[str]:
-        """Messages for /digest: matching releases not yet sent to this chat, recorded as
-        sent (the caller replies with them at once); when none are new, the matching
-        releases of the last 24 hours again. [] when nothing matches at all."""
+    async def on_request(self, subscriber: Subscriber, pages: list[Page]) -> list[str]:
+        """/digest: record the releases of ``pages`` in the chat's ledger as sent and return
+        the messages to reply with (the caller sends them at once). Releases a concurrent
+        sender claimed meanwhile are left out of the messages."""
         now = self._clock()
-        releases = await self._storage.releases.matching(
-            subscriber.id, since=now - DIGEST_NOW_WINDOW, limit=MATCH_LIMIT
-        )
-        fresh = bool(releases)
-        if not fresh:
-            releases = await self._storage.releases.matching(
-                subscriber.id,
-                since=now - FIRST_DIGEST_WINDOW,
-                limit=MATCH_LIMIT,
-                undelivered_only=False,
-            )
-        if not releases:
-            return []
-        pages = await self._compose_pages(subscriber, releases, now)
-        if not fresh:
-            return [page.text for page in pages]
         batch = _new_batch()
         ids = [rid for page in pages for rid in page.release_ids]
         async with self._storage.db.transaction() as tx:
@@ -250,41 +208,6 @@ class DigestService:
             texts.extend(self._keep_claimed(page, claimed, subscriber.timezone, now))
         return texts
 
-    async def latest(self, subscriber: Subscriber, n: int = LATEST_DEFAULT) -> list[str]:
-        """Messages for /latest: the ``n`` newest matching stories (clamped to 1…LATEST_MAX),
-        delivered or not; [] when nothing matches."""
-        n = max(1, min(n, LATEST_MAX))
-        now = self._clock()
-        releases = await self._storage.releases.matching(
-            subscriber.id, since=now - LATEST_WINDOW, limit=n * 4, undelivered_only=False
-        )
-        subscriptions = await self._storage.subscriptions.for_subscriber(subscriber.id)
-        members = await self._members(releases)
-        items = newest_first(
-            build_items(subscriptions, releases, members, lemmatize=self._lemmatize)
-        )[:n]
-        pages = render_latest(
-            items, zone=subscriber.timezone, now=now, country_name=self._country_name
-        )
-        return [page.text for page in pages]
-
-    async def search(
-        self,
-        query: str,
-        terms: Sequence[str],
-        *,
-        zone: str,
-        limit: int = SEARCH_DEFAULT,
-    ) -> list[str]:
-        """Messages for /search: ``query`` as typed (shown), ``terms`` its lemmas (searched),
-        best match first; [] when nothing is found."""
-        now = self._clock()
-        releases = await self._storage.releases.search(terms, limit=limit * 2)
-        members = await self._members(releases)
-        items = build_items((), releases, members, lemmatize=self._lemmatize)[:limit]
-        pages = render_search(query, items, zone=zone, now=now, country_name=self._country_name)
-        return [page.text for page in pages]
-
     # ------------------------------------------------------------------ workers
 
     async def _send_digest(self, subscriber: Subscriber, now: datetime) -> int:
@@ -296,7 +219,7 @@ class DigestService:
         releases = await self._storage.releases.matching(
             subscriber.id, since=since, limit=MATCH_LIMIT
         )
-        pages = await self._compose_pages(subscriber, releases, now) if releases else []
+        pages = await self._digest_pages(subscriber, releases, now) if releases else []
         batches = await self._claim(
             subscriber, pages, now, next_digest_at=self._next_time(subscriber, now)
         )
@@ -316,16 +239,8 @@ class DigestService:
         )
         if not releases:
             return 0
-        subscriptions = await self._storage.subscriptions.for_subscriber(subscriber.id)
-        members = await self._members(releases)
-        started = time.thread_time()
-        items = newest_first(
-            build_items(subscriptions, releases, members, lemmatize=self._lemmatize)
-        )
-        pages = render_instant(
-            items, zone=subscriber.timezone, now=now, country_name=self._country_name
-        )
-        self.compose_cpu_seconds += time.thread_time() - started
+        materials = await load_materials(self._storage, subscriber.id, releases)
+        pages = self.builder.instant(materials, zone=subscriber.timezone, now=now)
         batches = await self._claim(subscriber, pages, now, next_digest_at=None)
         return await self._send_batches(subscriber, batches)
 
@@ -338,16 +253,12 @@ class DigestService:
         if subscriber.status is SubscriberStatus.BLOCKED:
             await self._release([p.batch for p in pending], subscriber.id)
             return 0
-        subscriptions = await self._storage.subscriptions.for_subscriber(subscriber.id)
         batches: list[_Batch] = []
         empty: list[str] = []
         for batch in pending:
             releases = await self._storage.releases.get_many(batch.release_ids)
-            members = await self._members(releases)
-            items = rank(build_items(subscriptions, releases, members, lemmatize=self._lemmatize))
-            pages = render_batch(
-                items, zone=subscriber.timezone, now=now, country_name=self._country_name
-            )
+            materials = await load_materials(self._storage, subscriber.id, releases)
+            pages = self.builder.batch(materials, zone=subscriber.timezone, now=now)
             if pages:
                 batches.append(_Batch(batch.batch, tuple(page.text for page in pages)))
             else:
@@ -359,31 +270,11 @@ class DigestService:
 
     # ------------------------------------------------------------------ steps
 
-    async def _compose_pages(
+    async def _digest_pages(
         self, subscriber: Subscriber, releases: Sequence[Release], now: datetime
     ) -> list[Page]:
-        subscriptions = await self._storage.subscriptions.for_subscriber(subscriber.id)
-        members = await self._members(releases)
-        started = time.thread_time()
-        digest = compose_digest(
-            subscriber,
-            subscriptions,
-            releases,
-            members,
-            now=now,
-            max_items=self._max_items,
-            lemmatize=self._lemmatize,
-        )
-        pages = render_digest(digest, country_name=self._country_name)
-        # thread_time, not process_time: aiosqlite's thread works in parallel meanwhile.
-        self.compose_cpu_seconds += time.thread_time() - started
-        self.digests_composed += 1
-        return pages
-
-    async def _members(self, releases: Sequence[Release]) -> dict[int, list[Release]]:
-        if not releases:
-            return {}
-        return await self._storage.releases.cluster_members({r.cluster_id for r in releases})
+        materials = await load_materials(self._storage, subscriber.id, releases)
+        return self.builder.digest(subscriber, materials, now=now)
 
     async def _claim(
         self,
@@ -421,8 +312,7 @@ class DigestService:
         if claimed.issuperset(page.release_ids):
             return [page.text]
         kept = [item for item in page.items if claimed.intersection(item.release_ids)]
-        pages = render_batch(kept, zone=zone, now=now, country_name=self._country_name)
-        return [p.text for p in pages]
+        return [p.text for p in self.builder.items(kept, zone=zone, now=now)]
 
     async def _send_batches(self, subscriber: Subscriber, batches: Sequence[_Batch]) -> int:
         """Send a subscriber's batches in order; stop at the first that did not go out."""
@@ -451,7 +341,7 @@ class DigestService:
                 await self._storage.deliveries.release(tx, subscriber_id, batch)
 
     def _next_time(self, subscriber: Subscriber, now: datetime) -> datetime:
-        local = parse_local_time(subscriber.digest_time) or DEFAULT_DIGEST_TIME
+        local = parse_local_time(subscriber.digest_time) or self._default_time
         try:
             return next_digest_at(local, subscriber.timezone, after=now)
         except (ZoneInfoNotFoundError, ValueError):
