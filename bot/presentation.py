@@ -34,6 +34,10 @@ MONTHS_GENITIVE: Final = (
     "декабря",
 )
 
+#: Russian numerals: 11–14 take the "many" form whatever their last digit; 2–4 "few".
+_TEENS: Final = range(11, 15)
+_FEW_UNITS: Final = range(2, 5)
+
 _TAG_RE: Final = re.compile(r"<[^>]*>")
 _SPACE_RE: Final = re.compile(r"\s+")
 
@@ -89,13 +93,13 @@ def quote(text: str, max_units: int = 40) -> str:
 
 
 def plural(count: int, one: str, few: str, many: str) -> str:
-    """Russian plural agreement: 1 новость, 2 новости, 5 новостей, 21 новость."""
-    tens, units = count % 100, count % 10
-    if units == 1 and tens != 11:
+    """Russian plural agreement: 1 новость, 2 новости, 5 новостей, 21 новость, 12 новостей."""
+    if count % 100 in _TEENS:
+        return many
+    units = count % 10
+    if units == 1:
         return one
-    if 2 <= units <= 4 and not 12 <= tens <= 14:
-        return few
-    return many
+    return few if units in _FEW_UNITS else many
 
 
 def format_when(moment: datetime, zone: str, *, now: datetime | None = None) -> str:

@@ -49,6 +49,8 @@ MAX_OTHER_SOURCES: Final = 5
 #: Tags shown per item: the primary country and two more, the two best topics.
 MAX_COUNTRY_TAGS: Final = 3
 MAX_TOPIC_TAGS: Final = 2
+#: Country codes are ISO 3166-1 alpha-2: two letters, one regional indicator each.
+ISO_ALPHA2_LENGTH: Final = 2
 #: Telegram rejects link URLs much longer than this; such an item keeps a plain title.
 MAX_URL_CHARS: Final = 2048
 
@@ -96,7 +98,7 @@ class Page:
 
 def flag(code: str) -> str:
     """🇲🇽 for "MX": the two regional-indicator letters; "" for anything not two letters."""
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
+    if len(code) != ISO_ALPHA2_LENGTH or not code.isascii() or not code.isalpha():
         return ""
     return "".join(chr(0x1F1E6 + ord(letter) - ord("A")) for letter in code.upper())
 

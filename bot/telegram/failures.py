@@ -59,16 +59,23 @@ class Failure(enum.StrEnum):
 _TRANSIENT: Final = frozenset({Failure.SERVER, Failure.BAD_ANSWER, Failure.NETWORK})
 
 
+#: Failures known by their type alone, in the order they are tried (a 413 is a
+#: ``TelegramNetworkError`` in aiogram, but the file stays too big: it comes first).
+_BY_TYPE: Final[
+    tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], Failure], ...]
+] = (
+    (TelegramRetryAfter, Failure.FLOOD),
+    (TelegramMigrateToChat, Failure.MIGRATED),
+    (TelegramForbiddenError, Failure.FORBIDDEN),
+    (TelegramUnauthorizedError, Failure.UNAUTHORIZED),
+    (TelegramEntityTooLarge, Failure.FINAL),
+    (TelegramServerError, Failure.SERVER),
+    ((TelegramNetworkError, TimeoutError, aiohttp.ClientError), Failure.NETWORK),
+)
+
+
 def classify(error: BaseException) -> Failure:
     """The kind of ``error`` (one of ``TELEGRAM_ERRORS``; anything else is ``FINAL``)."""
-    if isinstance(error, TelegramRetryAfter):
-        return Failure.FLOOD
-    if isinstance(error, TelegramMigrateToChat):
-        return Failure.MIGRATED
-    if isinstance(error, TelegramForbiddenError):
-        return Failure.FORBIDDEN
-    if isinstance(error, TelegramUnauthorizedError):
-        return Failure.UNAUTHORIZED
     if isinstance(error, TelegramBadRequest | TelegramNotFound):
         reason = error.message.lower()
         if any(marker in reason for marker in _THREAD_GONE):
@@ -76,13 +83,11 @@ def classify(error: BaseException) -> Failure:
         if any(marker in reason for marker in _CHAT_GONE):
             return Failure.CHAT_GONE
         return Failure.BAD_REQUEST
-    if isinstance(error, TelegramEntityTooLarge):
-        return Failure.FINAL  # a 413 is a TelegramNetworkError in aiogram; the file stays big
-    if isinstance(error, TelegramServerError):
-        return Failure.SERVER
     if isinstance(error, ClientDecodeError):
-        # JSON that fails validation is a schema mismatch and would fail every time.
+        # Not JSON at all → a proxy's page (502/504); JSON that fails validation is a
+        # schema mismatch and would fail every time.
         return Failure.FINAL if isinstance(error.original, ValidationError) else Failure.BAD_ANSWER
-    if isinstance(error, TelegramNetworkError | TimeoutError | aiohttp.ClientError):
-        return Failure.NETWORK
+    for types, kind in _BY_TYPE:
+        if isinstance(error, types):
+            return kind
     return Failure.FINAL
