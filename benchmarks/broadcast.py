@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot import factory  # noqa: E402
-from bot.digest.builder import Materials, PageBuilder  # noqa: E402
+from bot.digest.builder import Materials  # noqa: E402
 from bot.digest.ratelimit import RateLimiter  # noqa: E402
 from storage.models import NewRelease, SourceConfig, SubscriptionKind  # noqa: E402
 from storage.store import Storage  # noqa: E402
@@ -144,7 +144,7 @@ async def compose_cpu(storage: Storage, now: datetime) -> tuple[float, int]:
         )
         members = await storage.releases.cluster_members({r.cluster_id for r in releases})
         inputs.append((subscriber, subscriptions, releases, members))
-    builder = PageBuilder(country_name=country_name)
+    builder = factory.page_builder(country_name=country_name)
     started = time.process_time()
     pages = 0
     for subscriber, subscriptions, releases, members in inputs:
@@ -364,7 +364,7 @@ async def main(subscribers: int, rate: float, n_releases: int) -> int:
             service = factory.broadcaster(
                 bot,
                 storage,
-                PageBuilder(country_name=country_name),
+                factory.page_builder(country_name=country_name),
                 limiter=limiter,
                 clock=lambda: datetime.now(UTC),
             )

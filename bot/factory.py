@@ -23,6 +23,7 @@ from bot.digest.builder import PageBuilder
 from bot.digest.compose import Lemmatizer
 from bot.digest.deliver import BACKOFF_BASE, MAX_TRANSIENT_ATTEMPTS, Deliverer
 from bot.digest.ratelimit import RateLimiter
+from bot.digest.render import CountryName
 from bot.digest.schedule import parse_local_time
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import AsyncSummarizer, IngestPipeline
@@ -77,10 +78,16 @@ def headline_lemmatizer(morph: Morphology) -> Lemmatizer:
     return lambda text: lemmatize_words(text, morph, with_parts=False)
 
 
-def page_builder(language: NlpToolkit) -> PageBuilder:
-    """Digest pages with Russian country names and lemma-based relevance."""
+def page_builder(
+    language: NlpToolkit | None = None, *, country_name: CountryName | None = None
+) -> PageBuilder:
+    """Digest pages with the toolkit's Russian country names and lemma-based relevance;
+    without a toolkit (benchmarks), ``country_name`` and plain-word relevance."""
+    if language is None:
+        return PageBuilder(country_name=country_name or (lambda code: code))
     return PageBuilder(
-        country_name=language.gazetteer.name, lemmatize=headline_lemmatizer(language.morph)
+        country_name=country_name or language.gazetteer.name,
+        lemmatize=headline_lemmatizer(language.morph),
     )
 
 

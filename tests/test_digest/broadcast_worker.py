@@ -14,7 +14,6 @@ import sys
 
 from bot import factory
 from bot.clock import utc_now
-from bot.digest.builder import PageBuilder
 from bot.digest.ratelimit import RateLimiter
 from storage.store import Storage
 from tests.test_digest.factory import make_bot
@@ -25,7 +24,7 @@ async def main(database: str, base_url: str, token: str, rate: float) -> None:
     bot = make_bot(base_url, token)
     try:
         service = factory.broadcaster(
-            bot, storage, PageBuilder(), limiter=RateLimiter(rate), clock=utc_now
+            bot, storage, factory.page_builder(), limiter=RateLimiter(rate), clock=utc_now
         )
         recovered = await service.recover()
         sent = await service.send_due_digests()
