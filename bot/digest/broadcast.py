@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -29,12 +30,12 @@ from typing import Final, TypeVar
 from zoneinfo import ZoneInfoNotFoundError
 
 from bot.clock import Clock
-from bot.digest.builder import PageBuilder, load_materials
+from bot.digest.builder import Materials, PageBuilder, load_materials
 from bot.digest.deliver import Deliverer, Outcome, moved
 from bot.digest.render import Page
 from bot.digest.schedule import next_digest_at, parse_local_time
 from storage.deliveries import PendingBatch
-from storage.models import DeliveryMode, Release, Subscriber, SubscriberStatus
+from storage.models import DeliveryMode, Subscriber, SubscriberStatus
 from storage.store import Storage
 
 log = logging.getLogger(__name__)
@@ -121,9 +122,13 @@ class Broadcaster:
         everything stored since the previous one that the chat has not received.
         """
         now = self._clock()
+        due = _DueRound(self._storage, now, stopping=lambda: self.deliverer.stopping)
         async with self._running():
             return await self._pool(
-                self._due(now), lambda sub: self._send_digest(sub, now), key=_subscriber_id
+                due.subscribers(),
+                lambda sub: self._send_digest(sub, now),
+                key=_subscriber_id,
+                done=due.done,
             )
 
     async def push_instant(self) -> int:
@@ -216,12 +221,28 @@ class Broadcaster:
             if subscriber.last_digest_at is None
             else subscriber.last_digest_at - SINCE_OVERLAP
         )
-        releases = await self._storage.releases.matching(
-            subscriber.id, since=since, limit=MATCH_LIMIT
-        )
-        pages = await self._digest_pages(subscriber, releases, now) if releases else []
+        pages: list[Page] = []
+        poison: dict[int, str] = {}
+        try:
+            releases = await self._storage.releases.matching(
+                subscriber.id, since=since, limit=MATCH_LIMIT
+            )
+            if releases:
+                materials = await load_materials(self._storage, subscriber.id, releases)
+                pages, poison = self._isolated(
+                    subscriber, materials, lambda m: self.builder.digest(subscriber, m, now=now)
+                )
+        except sqlite3.OperationalError:
+            raise  # busy or locked: the next tick tries this subscriber again
+        except Exception:
+            # A row that cannot be read: skip this round rather than fail every minute for
+            # good and keep the subscriber at the head of the due query.
+            log.exception(
+                "digest for subscriber %s failed; skipped until its next time", subscriber.id
+            )
+            self.deliverer.stats.digests_failed += 1
         batches = await self._claim(
-            subscriber, pages, now, next_digest_at=self._next_time(subscriber, now)
+            subscriber, pages, now, next_digest_at=self._next_time(subscriber, now), poison=poison
         )
         sent = await self._send_batches(subscriber, batches)
         if sent and subscriber.next_digest_at is not None:
@@ -240,8 +261,12 @@ class Broadcaster:
         if not releases:
             return 0
         materials = await load_materials(self._storage, subscriber.id, releases)
-        pages = self.builder.instant(materials, zone=subscriber.timezone, now=now)
-        batches = await self._claim(subscriber, pages, now, next_digest_at=None)
+        pages, poison = self._isolated(
+            subscriber,
+            materials,
+            lambda m: self.builder.instant(m, zone=subscriber.timezone, now=now),
+        )
+        batches = await self._claim(subscriber, pages, now, next_digest_at=None, poison=poison)
         return await self._send_batches(subscriber, batches)
 
     async def _resend(self, subscriber_id: int, pending: list[PendingBatch], now: datetime) -> int:
@@ -258,7 +283,12 @@ class Broadcaster:
         for batch in pending:
             releases = await self._storage.releases.get_many(batch.release_ids)
             materials = await load_materials(self._storage, subscriber.id, releases)
-            pages = self.builder.batch(materials, zone=subscriber.timezone, now=now)
+            try:
+                pages = self.builder.batch(materials, zone=subscriber.timezone, now=now)
+            except Exception as error:
+                # A batch that cannot be rebuilt would be retried by every sweep for good.
+                await self._fail_batch(subscriber, batch, error)
+                continue
             if pages:
                 batches.append(_Batch(batch.batch, tuple(page.text for page in pages)))
             else:
@@ -270,11 +300,62 @@ class Broadcaster:
 
     # ------------------------------------------------------------------ steps
 
-    async def _digest_pages(
-        self, subscriber: Subscriber, releases: Sequence[Release], now: datetime
-    ) -> list[Page]:
-        materials = await load_materials(self._storage, subscriber.id, releases)
-        return self.builder.digest(subscriber, materials, now=now)
+    def _isolated(
+        self,
+        subscriber: Subscriber,
+        materials: Materials,
+        build: Callable[[Materials], list[Page]],
+    ) -> tuple[list[Page], dict[int, str]]:
+        """``build(materials)``, leaving out the releases that make it fail (DESIGN §7.1).
+
+        Returns the pages and the releases left out, by id, with the reason. Only when
+        building everything raises is each release tried on its own; when none fails
+        alone (they fail only together), all of them are left out.
+        """
+        try:
+            return build(materials), {}
+        except Exception as error:
+            together = _reason(error)
+        poison: dict[int, str] = {}
+        for release in materials.releases:
+            try:
+                build(materials.only([release]))
+            except Exception as error:
+                poison[release.id] = _reason(error)
+        rest = [release for release in materials.releases if release.id not in poison]
+        pages: list[Page] = []
+        if poison and rest:
+            try:
+                pages = build(materials.only(rest))
+            except Exception as error:
+                poison.update({release.id: _reason(error) for release in rest})
+        elif not poison:
+            poison = {release.id: together for release in materials.releases}
+        for release_id, reason in poison.items():
+            log.error(
+                "subscriber %s: release %s skipped, cannot be composed or rendered: %s",
+                subscriber.id,
+                release_id,
+                reason,
+            )
+        self.deliverer.stats.releases_skipped += len(poison)
+        return pages, poison
+
+    async def _fail_batch(
+        self, subscriber: Subscriber, batch: PendingBatch, error: Exception
+    ) -> None:
+        log.error(
+            "subscriber %s: pending batch %s (releases %s) cannot be rebuilt: %s",
+            subscriber.id,
+            batch.batch,
+            list(batch.release_ids),
+            _reason(error),
+        )
+        self.deliverer.stats.releases_skipped += len(batch.release_ids)
+        async with self._storage.db.transaction() as tx:
+            await self._storage.deliveries.mark_failed(
+                tx, subscriber.id, batch.batch, error=_reason(error)
+            )
 
     async def _claim(
         self,
@@ -283,14 +364,26 @@ class Broadcaster:
         now: datetime,
         *,
         next_digest_at: datetime | None,
+        poison: dict[int, str] | None = None,
     ) -> list[_Batch]:
-        """Claim every page as its own batch and advance the subscriber, atomically.
+        """Claim every page as its own batch and advance the subscriber, atomically;
+        ``poison`` (releases that cannot be rendered) is recorded as failed in the same
+        transaction, so no later digest tries them again for this subscriber.
 
         A page some of whose releases were claimed meanwhile (a concurrent tick) is
         re-rendered with only the items it still owns; one that owns none is dropped.
         """
         claims: list[tuple[str, Page, set[int]]] = []
         async with self._storage.db.transaction() as tx:
+            if poison:
+                failed = _new_batch()
+                await self._storage.deliveries.claim(
+                    tx, subscriber.id, list(poison), batch=failed, now=now
+                )
+                reasons = sorted(set(poison.values()))
+                await self._storage.deliveries.mark_failed(
+                    tx, subscriber.id, failed, error="; ".join(reasons)
+                )
             for page in pages:
                 batch = _new_batch()
                 ids = await self._storage.deliveries.claim(
@@ -350,30 +443,19 @@ class Broadcaster:
             )
             return next_digest_at(local, "UTC", after=now)
 
-    async def _due(self, now: datetime) -> AsyncIterator[Subscriber]:
-        """Due subscribers page by page; a page holding only ones already handed out (still
-        due because they failed) ends the round — the next tick tries them again."""
-        seen: set[int] = set()
-        while not self.deliverer.stopping:
-            page = await self._storage.subscribers.due(now, limit=DUE_PAGE)
-            fresh = [sub for sub in page if sub.id not in seen]
-            if not fresh:
-                return
-            for subscriber in fresh:
-                seen.add(subscriber.id)
-                yield subscriber
-
     async def _pool(
         self,
         source: AsyncIterable[T],
         work: Callable[[T], Awaitable[int]],
         *,
         key: Callable[[T], int],
+        done: Callable[[T], None] | None = None,
     ) -> int:
         """Run ``work`` over ``source`` with ``concurrency`` workers; return the sum.
 
         A subscriber already being worked on in this process (another round) is skipped;
-        one subscriber's failure is logged and does not stop the round.
+        one subscriber's failure is logged and does not stop the round. ``done`` is told
+        of every entry taken, worked on or skipped.
         """
         queue: asyncio.Queue[T | None] = asyncio.Queue(maxsize=self._concurrency)
         total = 0
@@ -382,16 +464,20 @@ class Broadcaster:
             nonlocal total
             while (entry := await queue.get()) is not None:
                 subscriber_id = key(entry)
-                if self.deliverer.stopping or subscriber_id in self._busy:
-                    continue
-                self._busy.add(subscriber_id)
                 try:
-                    sent = await work(entry)  # not `total += await …`: that reads total first
-                    total += sent
-                except Exception:
-                    log.exception("delivery to subscriber %s failed", subscriber_id)
+                    if self.deliverer.stopping or subscriber_id in self._busy:
+                        continue
+                    self._busy.add(subscriber_id)
+                    try:
+                        sent = await work(entry)  # not `total += await …`: reads total first
+                        total += sent
+                    except Exception:
+                        log.exception("delivery to subscriber %s failed", subscriber_id)
+                    finally:
+                        self._busy.discard(subscriber_id)
                 finally:
-                    self._busy.discard(subscriber_id)
+                    if done is not None:
+                        done(entry)
 
         workers = [asyncio.create_task(worker()) for _ in range(self._concurrency)]
         try:
@@ -417,9 +503,53 @@ class Broadcaster:
                 self._idle.set()
 
 
+class _DueRound:
+    """The due subscribers of one tick, page by page.
+
+    Subscribers are advanced when their round ends, also when it failed (poison
+    isolation), so each page brings new ones. A page holding only subscribers already
+    handed out means they are still being worked on: wait for them to finish and ask
+    again; if it still holds only those, they are due because they failed without being
+    advanced (a storage error), and the round ends — the next tick tries them again.
+    """
+
+    def __init__(self, storage: Storage, now: datetime, *, stopping: Callable[[], bool]) -> None:
+        self._storage = storage
+        self._now = now
+        self._stopping = stopping
+        self._seen: set[int] = set()
+        self._outstanding: set[int] = set()
+        self._settled = asyncio.Event()
+        self._settled.set()
+
+    def done(self, subscriber: Subscriber) -> None:
+        self._outstanding.discard(subscriber.id)
+        if not self._outstanding:
+            self._settled.set()
+
+    async def subscribers(self) -> AsyncIterator[Subscriber]:
+        while not self._stopping():
+            page = await self._storage.subscribers.due(self._now, limit=DUE_PAGE)
+            fresh = [sub for sub in page if sub.id not in self._seen]
+            if not fresh:
+                if not self._outstanding:
+                    return
+                await self._settled.wait()
+                continue
+            for subscriber in fresh:
+                self._seen.add(subscriber.id)
+                self._outstanding.add(subscriber.id)
+                self._settled.clear()
+                yield subscriber
+
+
 async def _iterate(values: Sequence[T]) -> AsyncIterator[T]:
     for value in values:
         yield value
+
+
+def _reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def _new_batch() -> str:

@@ -46,6 +46,10 @@ class Materials:
     subscriptions: tuple[Subscription, ...]
     members: dict[int, list[Release]]
 
+    def only(self, releases: Sequence[Release]) -> Materials:
+        """The same materials for a subset of the releases."""
+        return Materials(tuple(releases), self.subscriptions, self.members)
+
 
 async def load_materials(
     storage: Storage, subscriber_id: int | None, releases: Sequence[Release]

@@ -118,6 +118,12 @@ class DeliveryStats:
     errors: Counter[str] = field(default_factory=Counter)
     lag_seconds_last: float = 0.0
     lag_seconds_max: float = 0.0
+    #: Releases left out of one subscriber's message because they could not be composed
+    #: or rendered (recorded as failed in that subscriber's ledger, DESIGN §7.1).
+    releases_skipped: int = 0
+    #: Subscriber rounds that failed outright for a reason not Telegram's (a bad row):
+    #: nothing sent, the schedule advanced.
+    digests_failed: int = 0
 
     def observe_lag(self, seconds: float) -> None:
         """How late a scheduled digest went out compared with its due time."""
