@@ -196,22 +196,25 @@ class Broadcaster:
 
     # ------------------------------------------------------------------ on request
 
-    async def on_request(self, subscriber: Subscriber, pages: list[Page]) -> list[str]:
-        """/digest: record the releases of ``pages`` in the chat's ledger as sent and return
-        the messages to reply with (the caller sends them at once). Releases a concurrent
-        sender claimed meanwhile are left out of the messages."""
+    async def on_request(self, subscriber: Subscriber, pages: list[Page], *, fresh: bool) -> int:
+        """/digest: send ``pages`` to the subscriber; return the messages sent.
+
+        Fresh pages (releases the chat has not received) go through the same protocol as
+        a scheduled digest (DESIGN §7.1): each claimed as its own batch, sent, marked; a
+        reply that fails (retries spent, a shutdown, a kill) stays claimed for the sweep or
+        the next start, a blocked chat gives its claims back — nothing is lost for the next
+        digest. The schedule is not moved. Pages shown again (nothing new) record nothing.
+        Either way the messages go through the shared rate limiter.
+        """
+        if not pages:
+            return 0
+        if not fresh:
+            texts = [page.text for page in pages]
+            return (await self.deliverer.deliver(subscriber, None, texts)).messages_sent
         now = self._clock()
-        batch = _new_batch()
-        ids = [rid for page in pages for rid in page.release_ids]
-        async with self._storage.db.transaction() as tx:
-            claimed = set(
-                await self._storage.deliveries.claim(tx, subscriber.id, ids, batch=batch, now=now)
-            )
-            await self._storage.deliveries.mark_sent(tx, subscriber.id, batch, now)
-        texts: list[str] = []
-        for page in pages:
-            texts.extend(self._keep_claimed(page, claimed, subscriber.timezone, now))
-        return texts
+        async with self._running():
+            batches = await self._claim(subscriber, pages, now, next_digest_at=None, advance=False)
+            return await self._send_batches(subscriber, batches)
 
     # ------------------------------------------------------------------ workers
 
@@ -365,6 +368,7 @@ class Broadcaster:
         *,
         next_digest_at: datetime | None,
         poison: dict[int, str] | None = None,
+        advance: bool = True,
     ) -> list[_Batch]:
         """Claim every page as its own batch and advance the subscriber, atomically;
         ``poison`` (releases that cannot be rendered) is recorded as failed in the same
@@ -391,9 +395,10 @@ class Broadcaster:
                 )
                 if ids:
                     claims.append((batch, page, set(ids)))
-            await self._storage.subscribers.advance(
-                tx, subscriber.id, next_digest_at=next_digest_at, last_digest_at=now
-            )
+            if advance:
+                await self._storage.subscribers.advance(
+                    tx, subscriber.id, next_digest_at=next_digest_at, last_digest_at=now
+                )
         batches = []
         for batch, page, claimed in claims:
             texts = self._keep_claimed(page, claimed, subscriber.timezone, now)

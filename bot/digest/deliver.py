@@ -170,12 +170,14 @@ class Deliverer:
         self._stopping.set()
 
     async def deliver(
-        self, subscriber: Subscriber, batch: str, texts: Sequence[str]
+        self, subscriber: Subscriber, batch: str | None, texts: Sequence[str]
     ) -> DeliveryResult:
         """Send ``texts`` (usually one message) to the subscriber and mark ``batch``.
 
-        The batch must already be claimed. Never raises for Telegram errors (they are
-        outcomes); storage errors propagate. A 401 (token revoked) stops this deliverer.
+        The batch must already be claimed; ``batch`` None sends messages that record
+        nothing (/digest showing again what the chat already received), paced and retried
+        the same way. Never raises for Telegram errors (they are outcomes); storage errors
+        propagate. A 401 (token revoked) stops this deliverer.
         """
         chat_id = subscriber.chat_id
         sent = 0
@@ -191,18 +193,20 @@ class Deliverer:
             return DeliveryResult(Outcome.BLOCKED, chat_id, sent)
         except _Refused as refused:
             log.warning("message to chat %s refused (batch %s): %s", chat_id, batch, refused.reason)
-            async with self._storage.db.transaction() as tx:
-                await self._storage.deliveries.mark_failed(
-                    tx, subscriber.id, batch, error=refused.reason
-                )
+            if batch is not None:
+                async with self._storage.db.transaction() as tx:
+                    await self._storage.deliveries.mark_failed(
+                        tx, subscriber.id, batch, error=refused.reason
+                    )
             self.stats.batches_failed += 1
             return DeliveryResult(Outcome.FAILED, chat_id, sent)
         except _GiveUp as give_up:
             log.warning("chat %s: %s; batch %s left for retry", chat_id, give_up, batch)
             self.stats.batches_deferred += 1
             return DeliveryResult(Outcome.DEFERRED, chat_id, sent)
-        async with self._storage.db.transaction() as tx:
-            await self._storage.deliveries.mark_sent(tx, subscriber.id, batch, self._clock())
+        if batch is not None:
+            async with self._storage.db.transaction() as tx:
+                await self._storage.deliveries.mark_sent(tx, subscriber.id, batch, self._clock())
         self.stats.batches_sent += 1
         return DeliveryResult(Outcome.SENT, chat_id, sent)
 
@@ -296,7 +300,7 @@ class Deliverer:
         return new_chat_id
 
     async def _chat_gone(
-        self, subscriber: Subscriber, chat_id: int, batch: str, gone: _ChatGone
+        self, subscriber: Subscriber, chat_id: int, batch: str | None, gone: _ChatGone
     ) -> None:
         log.info("chat %s unreachable (%s): deactivating", chat_id, gone.reason)
         async with self._storage.db.transaction() as tx:
@@ -308,7 +312,8 @@ class Deliverer:
                 await self._storage.subscribers.set_status(
                     tx, subscriber.id, SubscriberStatus.BLOCKED
                 )
-            await self._storage.deliveries.release(tx, subscriber.id, batch)
+            if batch is not None:
+                await self._storage.deliveries.release(tx, subscriber.id, batch)
         self.stats.chats_blocked += 1
 
 

@@ -1,8 +1,8 @@
 """Reading on request — /digest, /latest and /search — for one chat.
 
 Resolves the chat's subscriber, reads the matching releases and has the ``PageBuilder``
-render them, so the handlers make one call. /digest goes through the broadcaster's
-ledger protocol (``Broadcaster.on_request``) like a scheduled digest.
+render them, so the handlers make one call. /digest is sent by the broadcaster
+(``Broadcaster.on_request``) with the ledger protocol of a scheduled digest.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ SEARCH_DEFAULT: Final = 10
 class OnRequest(Protocol):
     """What /digest needs of the broadcaster: claim, send and mark ``pages``."""
 
-    async def on_request(self, subscriber: Subscriber, pages: list[Page]) -> list[str]: ...
+    async def on_request(
+        self, subscriber: Subscriber, pages: list[Page], *, fresh: bool
+    ) -> int: ...
 
 
 class ReadingService:
@@ -58,13 +60,15 @@ class ReadingService:
         self._morph = morph
         self._clock = clock
 
-    async def digest(self, chat: ChatRef) -> list[str]:
-        """Matching releases this chat has not received (recorded in the ledger), or the
-        last 24 hours again when none are new."""
+    async def digest(self, chat: ChatRef) -> int:
+        """/digest: send the chat the matching releases it has not received, or the last
+        24 hours again when none are new, through the broadcaster (claim → send → mark,
+        the shared rate limiter). The number of messages the digest holds; 0 when nothing
+        matches at all (the caller says so)."""
         subscriber = await self._chats.ensure(chat)
         return await self.digest_for(subscriber)
 
-    async def digest_for(self, subscriber: Subscriber) -> list[str]:
+    async def digest_for(self, subscriber: Subscriber) -> int:
         """``digest`` for a subscriber already resolved."""
         now = self._clock()
         releases = await self._storage.releases.matching(
@@ -76,24 +80,11 @@ class ReadingService:
                 subscriber.id, since=now - REPEAT_WINDOW, limit=MATCH_LIMIT, undelivered_only=False
             )
         if not releases:
-            return []
+            return 0
         materials = await load_materials(self._storage, subscriber.id, releases)
         pages = self._builder.digest(subscriber, materials, now=now)
-        if not fresh:
-            return [page.text for page in pages]
-        return await self._ledger.on_request(subscriber, pages)
-
-    async def preview(self, subscriber: Subscriber, *, window: timedelta) -> list[str]:
-        """The digest ``subscriber`` would get for the releases of the last ``window``
-        not yet sent, without recording anything (the demo prints it)."""
-        now = self._clock()
-        releases = await self._storage.releases.matching(
-            subscriber.id, since=now - window, limit=MATCH_LIMIT
-        )
-        if not releases:
-            return []
-        materials = await load_materials(self._storage, subscriber.id, releases)
-        return [page.text for page in self._builder.digest(subscriber, materials, now=now)]
+        await self._ledger.on_request(subscriber, pages, fresh=fresh)
+        return len(pages)
 
     async def latest(self, chat: ChatRef, n: int = LATEST_DEFAULT) -> list[str]:
         """The ``n`` newest matching stories (clamped to 1…LATEST_MAX), sent before or not."""

@@ -134,22 +134,23 @@ async def test_instant_pushes_batch_fresh_releases_once(
 
 
 async def test_digest_now_marks_what_it_shows_then_repeats_the_last_day(
-    storage: Storage, reader: ReadingService, clock: Clock
+    storage: Storage, tg: FakeTelegram, reader: ReadingService, clock: Clock
 ) -> None:
     (source,) = await add_sources(storage, ["МИД РК"])
     await add_release(
         storage, source, "d1", countries=["MX"], ingested=clock.now - timedelta(hours=3)
     )
     subscriber = await add_subscriber(storage, 12, countries=["MX"])
-    first = await reader.digest_for(subscriber)
-    assert len(first) == 1
-    assert "d1" in first[0]
+    assert await reader.digest_for(subscriber) == 1
+    (first,) = tg.messages_for(12)
+    assert "d1" in first.raw_text
     assert await storage.deliveries.release_ids(subscriber.id) != []
-    again = await reader.digest_for(subscriber)  # nothing new: the last 24 h again
-    assert len(again) == 1
-    assert "d1" in again[0]
+    assert await reader.digest_for(subscriber) == 1  # nothing new: the last 24 h again
+    again = tg.messages_for(12)[1]
+    assert "d1" in again.raw_text
     nobody = await add_subscriber(storage, 13, countries=["FR"])
-    assert await reader.digest_for(nobody) == []
+    assert await reader.digest_for(nobody) == 0
+    assert tg.messages_for(13) == []
 
 
 async def test_latest_and_search_render(
