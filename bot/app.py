@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 #: Seconds one getUpdates long poll may wait for updates (Telegram allows up to 50).
 POLLING_TIMEOUT_SECONDS = 30
 
+#: How long stopping may wait for messages on the wire and running jobs, in all: an
+#: operator's SIGTERM is answered within 10 s (what container runtimes wait before a
+#: SIGKILL). What is not done by then stays claimed for the next start.
+SHUTDOWN_SECONDS = 7.0
+
 #: The webhook and health servers listen on every interface: in Docker or behind a load
 #: balancer the traffic does not come from loopback.
 LISTEN_HOST = "0.0.0.0"
@@ -122,12 +127,12 @@ class Application:
 
     async def close(self) -> None:
         """Stop in order: deliveries finish or release their claims, jobs end, servers
-        stop, connections close. Safe to call twice."""
+        stop, connections close, within ``SHUTDOWN_SECONDS``. Safe to call twice."""
         if self._closed:
             return
         self._closed = True
-        await self.digests.shutdown()
-        await self.scheduler.shutdown()
+        await self.digests.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
+        await self.scheduler.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
         for runner in self._runners:
             await runner.cleanup()
         await self.ingest.close()

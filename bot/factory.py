@@ -10,7 +10,9 @@ from this one. Construction does no network I/O.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+import threading
 from datetime import time as dt_time
 
 from aiogram import Bot
@@ -69,8 +71,32 @@ async def open_storage(settings: Settings) -> Storage:
 
 
 async def load_language() -> NlpToolkit:
-    """The dictionaries and resource files, loaded off the event loop (about a second)."""
-    return await asyncio.to_thread(NlpToolkit.build)
+    """The dictionaries and resource files, loaded off the event loop (a few seconds).
+
+    In a daemon thread: loading has no side effects, so a stop while it runs abandons it
+    rather than waiting for it at exit (``asyncio.to_thread``'s pool is joined at exit).
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[NlpToolkit] = loop.create_future()
+
+    def settle(result: NlpToolkit | None, error: BaseException | None) -> None:
+        if future.done():  # the caller stopped waiting
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            result, error = NlpToolkit.build(), None
+        except Exception as exc:
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=work, name="load-language", daemon=True).start()
+    return await future
 
 
 def headline_lemmatizer(morph: Morphology) -> Lemmatizer:

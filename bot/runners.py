@@ -7,12 +7,14 @@ bot/factory.py and returns the process exit code.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sqlite3
 import sys
 import time
-from typing import TextIO
+from collections.abc import Coroutine
+from typing import Any, Final, TextIO
 
 from aiogram.exceptions import TelegramUnauthorizedError
 
@@ -29,9 +31,22 @@ from storage.store import Storage
 
 log = logging.getLogger(__name__)
 
+#: How long a graceful stop of long polling may take before its task is cancelled: a
+#: getUpdates call in flight ends at once on stop; this covers a slow network.
+POLL_STOP_SECONDS: Final = 2.0
+
 
 async def run_bot(settings: Settings) -> int:
-    """`depesha run`: one instance per database, graceful stop on SIGINT/SIGTERM."""
+    """`depesha run`: one instance per database; SIGINT or SIGTERM at any moment — while
+    the dictionaries load, while Telegram is unreachable, while polling — stops it in
+    order (claims released or kept for the next start) and returns 0.
+
+    ``stop_requested`` is set by the command line when a signal came before this loop
+    ran (while the program was still importing)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
         lock = InstanceLock(settings.database_path)
         lock.acquire()
@@ -39,17 +54,18 @@ async def run_bot(settings: Settings) -> int:
         print(f"depesha: {error}", file=sys.stderr)
         return 1
     try:
-        app = await factory.build_application(settings)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        # The dictionaries take seconds: a stop meanwhile abandons them. The rest of the
+        # build does no network I/O and ends at once: let it finish, then look.
+        loading = asyncio.create_task(factory.load_language())
+        if not await _until_stopped(_awaited(loading), stop):
+            return 0
+        app = await factory.build_application(settings, language=loading.result())
         try:
-            await app.start()
-            if settings.webhook_url:
-                await app.run_webhook(stop)
-            else:
-                await _poll_until(app, stop)
+            if await _until_stopped(app.start(), stop):
+                if settings.webhook_url:
+                    await _until_stopped(app.run_webhook(stop), stop)
+                else:
+                    await _poll_until(app, stop)
             log.info("stopping")
         except TelegramUnauthorizedError:
             # The first Bot API call (setMyCommands in start) is where a wrong token shows.
@@ -64,15 +80,47 @@ async def run_bot(settings: Settings) -> int:
     return 0
 
 
+async def _awaited(task: asyncio.Task[Any]) -> None:
+    await task
+
+
+async def _until_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Run ``work`` until it ends (True) or ``stop`` is set first (it is cancelled: False).
+    Its own failure propagates."""
+    task = asyncio.create_task(work)
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if task.done():
+        task.result()
+        return True
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return False
+
+
 async def _poll_until(app: Application, stop: asyncio.Event) -> None:
-    """Long-poll until ``stop`` is set; a crash of the polling loop propagates."""
+    """Long-poll until ``stop`` is set; a crash of the polling loop propagates.
+
+    The stop may come before aiogram's polling has started (Telegram unreachable, the
+    webhook still being deleted): then there is nothing to stop gracefully, and the task
+    is cancelled — also when a graceful stop does not end it within ``POLL_STOP_SECONDS``.
+    """
     polling = asyncio.create_task(app.run_polling())
     waiter = asyncio.create_task(stop.wait())
     await asyncio.wait({polling, waiter}, return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()
     if not polling.done():
-        await app.dispatcher.stop_polling()
-    await polling
+        with contextlib.suppress(RuntimeError):  # "Polling is not started" (yet)
+            await app.dispatcher.stop_polling()
+        await asyncio.wait({polling}, timeout=POLL_STOP_SECONDS)
+    if not polling.done():
+        polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+        return
+    polling.result()
 
 
 async def run_ingest(settings: Settings, *, once: bool, out: TextIO = sys.stderr) -> int:
