@@ -1,6 +1,6 @@
 """Delivery of claimed ledger batches to Telegram: pacing, retries, and what each error means.
 
-The caller (``DigestService``) claims a batch in the ledger before calling ``deliver``;
+The caller (``Broadcaster``) claims a batch in the ledger before calling ``deliver``;
 the ``Deliverer`` sends its messages through the process's ``RateLimiter`` and then marks
 the batch: sent, failed (Telegram refused the message for good), released (the chat is
 gone, the releases are given back) or left claimed (shutdown, or Telegram kept failing:
