@@ -24,19 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.digest.deliver import Deliverer
-from bot.digest.ratelimit import RateLimiter
-from bot.digest.service import DigestService
-from bot.nlp.countries import CountryGazetteer
-from bot.nlp.morph import Morphology
+from bot import factory
+from bot.config import Settings
 from bot.nlp.taxonomy import TOPIC_SLUGS
-from bot.nlp.text import lemmatize, words
-from bot.services.admin import AdminService
-from bot.services.chats import ChatService
-from bot.services.reading import ReadingService
-from bot.services.subscriptions import SubscriptionService
-from bot.services.timezones import TimezoneResolver
-from bot.telegram.setup import create_bot, create_dispatcher
 from storage.models import NewRelease, SourceConfig, SubscriptionKind
 from storage.store import Storage
 from tests.fakes.telegram_api import FakeTelegram
@@ -225,8 +215,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 async def _run(releases: int, subscribers: int, rounds: int) -> None:
-    morph = Morphology()
-    gazetteer = CountryGazetteer.load(morph)
+    language = await factory.load_language()
     with tempfile.TemporaryDirectory() as folder:
         storage = await Storage.open(Path(folder) / "bench.sqlite3")
         started = time.perf_counter()
@@ -244,35 +233,18 @@ async def _run(releases: int, subscribers: int, rounds: int) -> None:
             return "ok"
 
         async with FakeTelegram() as tg:
-            bot = create_bot(tg.token, tg.base_url)
-            chats = ChatService(
-                storage,
-                clock=clock,
-                timezones=TimezoneResolver(morph),
+            settings = Settings(
+                _env_file=None,
+                bot_token=tg.token,
+                telegram_api_url=tg.base_url,
+                database_path=Path(folder) / "bench.sqlite3",
                 default_timezone="Asia/Almaty",
                 default_digest_time="09:00",
             )
-            subscriptions = SubscriptionService(
-                storage, chats, gazetteer=gazetteer, morph=morph, clock=clock
+            app = await factory.build_application(
+                settings, clock=clock, language=language, storage=storage, trigger_ingest=ingest
             )
-            digests = DigestService(
-                storage,
-                Deliverer(bot, storage, RateLimiter(30.0), clock=clock),
-                clock=clock,
-                country_name=gazetteer.name,
-                lemmatize=lambda text: lemmatize(words(text), morph),
-            )
-            dp = create_dispatcher(
-                chats=chats,
-                subscriptions=subscriptions,
-                reading=ReadingService(chats, digests, morph=morph),
-                admin=AdminService(storage, clock=clock, trigger_ingest=ingest),
-                admin_ids=frozenset(),
-                clock=clock,
-            )
-            polling = asyncio.create_task(
-                dp.start_polling(bot, polling_timeout=1, handle_signals=False)
-            )
+            polling = asyncio.create_task(app.run_polling(polling_timeout=1))
             commands = {
                 "/subscribe": lambda i: "/subscribe Мексика, энергетика",
                 "/digest": lambda i: "/digest",
@@ -297,10 +269,9 @@ async def _run(releases: int, subscribers: int, rounds: int) -> None:
                         f"  (n={rounds}, {releases} releases, {subscribers} subscribers)"
                     )
             finally:
-                await dp.stop_polling()
+                await app.dispatcher.stop_polling()
                 await polling
-                await bot.session.close()
-        await storage.close()
+                await app.close()  # the bot session and the storage with it
 
 
 async def _ask(tg: FakeTelegram, chat_id: int, text: str) -> float:

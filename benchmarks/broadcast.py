@@ -4,7 +4,7 @@
 
 Seeds a real SQLite file with ~30 fresh releases and N subscribers (each following a
 couple of countries and a topic, so each digest holds a handful of items), runs the real
-DigestService → Deliverer → RateLimiter → aiogram Bot against the fake server
+Broadcaster → Deliverer → RateLimiter → aiogram Bot against the fake server
 (tests/fakes/telegram_api.py, 30 messages/s overall and 1/s per chat enforced, answering
 429 beyond), and prints: messages/s achieved (target ≥ 28.5 at rate 30), 429 answers
 (target 0), duplicates and losses against what each subscriber should receive
@@ -40,11 +40,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.digest.compose import compose_digest  # noqa: E402
-from bot.digest.deliver import Deliverer  # noqa: E402
+from bot import factory  # noqa: E402
+from bot.digest.builder import Materials  # noqa: E402
 from bot.digest.ratelimit import RateLimiter  # noqa: E402
-from bot.digest.render import render_digest  # noqa: E402
-from bot.digest.service import DigestService  # noqa: E402
 from storage.models import NewRelease, SourceConfig, SubscriptionKind  # noqa: E402
 from storage.store import Storage  # noqa: E402
 from tests.test_digest.factory import make_bot  # noqa: E402
@@ -146,11 +144,12 @@ async def compose_cpu(storage: Storage, now: datetime) -> tuple[float, int]:
         )
         members = await storage.releases.cluster_members({r.cluster_id for r in releases})
         inputs.append((subscriber, subscriptions, releases, members))
+    builder = factory.page_builder(country_name=country_name)
     started = time.process_time()
     pages = 0
     for subscriber, subscriptions, releases, members in inputs:
-        digest = compose_digest(subscriber, subscriptions, releases, members, now=now)
-        pages += len(render_digest(digest, country_name=country_name))
+        materials = Materials(tuple(releases), tuple(subscriptions), members)
+        pages += len(builder.digest(subscriber, materials, now=now))
     return time.process_time() - started, pages
 
 
@@ -362,10 +361,14 @@ async def main(subscribers: int, rate: float, n_releases: int) -> int:
         try:
             bot = make_bot(server.base_url, server.token)
             limiter = RecordingLimiter(rate)
-            deliverer = Deliverer(bot, storage, limiter, clock=lambda: datetime.now(UTC))
-            service = DigestService(
-                storage, deliverer, clock=lambda: datetime.now(UTC), country_name=country_name
+            service = factory.broadcaster(
+                bot,
+                storage,
+                factory.page_builder(country_name=country_name),
+                limiter=limiter,
+                clock=lambda: datetime.now(UTC),
             )
+            deliverer = service.deliverer
             wanted = sum(1 for urls in expected.values() if urls)
             started = time.monotonic()
             done = asyncio.Event()

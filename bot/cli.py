@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -88,13 +90,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"depesha: {error}", file=sys.stderr)
         return EXIT_CONFIG
     configure_logging(settings.log_level, settings.log_format)
+    if command == "run":
+        # Until the bot's event loop takes the signals over, it is only importing: nothing
+        # is open or held yet, so a stop ends the process at once (an exception raised
+        # inside an import would end in a traceback, and imports take seconds).
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _exit_before_start)
     try:
         return _dispatch(command, args, settings)
     except KeyboardInterrupt:
-        return 130
+        # Stopping the bot is how it ends: a success. Other commands were cut short.
+        return 0 if command == "run" else 130
     except ConfigError as error:
         print(f"depesha: {error}", file=sys.stderr)
         return EXIT_CONFIG
+
+
+def _exit_before_start(signum: int, frame: object) -> None:
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
@@ -106,12 +120,12 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
         from bot.demo.runner import run_demo
 
         return asyncio.run(run_demo())
-    from bot import app
+    from bot import runners
 
     if command == "run":
-        return asyncio.run(app.run_bot(settings))
+        return asyncio.run(runners.run_bot(settings))
     if command == "ingest":
-        return asyncio.run(app.run_ingest(settings, once=args.once))
+        return asyncio.run(runners.run_ingest(settings, once=args.once))
     if command == "backup":
-        return asyncio.run(app.run_backup(settings, args.path))
+        return asyncio.run(runners.run_backup(settings, args.path))
     raise AssertionError(f"unhandled command {command}")

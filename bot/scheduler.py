@@ -1,11 +1,11 @@
 """The periodic jobs — the minute digest tick and the ingest poll — on APScheduler 3.
 
 This is the only module that imports apscheduler (untyped), so its ``Any`` stops here.
-Jobs are plain async callables supplied by the composition root (bot/app.py): the same
-``DigestService`` object the handlers use, and the ingest pipeline's entry point. Nothing
+Jobs are plain async callables supplied by bot/factory.py: the broadcaster's ``tick``
+and the ingest service's ``ingest_due``. Nothing
 happens at import time; ``start()`` needs a running event loop.
 
-Shutdown order in the app: ``await digest_service.shutdown()`` (deliveries stop taking
+Shutdown order in the app: ``await broadcaster.shutdown()`` (deliveries stop taking
 work and finish what is on the wire), then ``await scheduler.shutdown()``, which stops
 new runs and waits for the running ones. APScheduler's own shutdown cancels running
 coroutine jobs, so jobs run in tasks of ours and are awaited here first.

@@ -12,7 +12,6 @@ Only the ``demo`` command imports this module (``bot.cli`` imports it lazily).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
@@ -21,23 +20,22 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Final, TextIO
 
+from bot import factory
 from bot.clock import utc_now
 from bot.demo.site import DemoSite
 from bot.demo.terminal import sgr, telegram_html_to_terminal
-from bot.digest.compose import compose_digest
-from bot.digest.render import plural, render_digest
+from bot.digest.broadcast import FIRST_DIGEST_WINDOW, MATCH_LIMIT
+from bot.digest.builder import load_materials
 from bot.ingest.fetch import Fetcher
-from bot.ingest.pipeline import IngestPipeline, IngestReport
+from bot.ingest.pipeline import IngestReport
 from bot.ingest.sources_file import parse_sources
-from bot.nlp.query import lemmatize_words
 from bot.nlp.toolkit import NlpToolkit
-from bot.services.chats import ChatRef, ChatService
-from bot.services.subscriptions import SubscriptionService
-from bot.services.timezones import TimezoneResolver
+from bot.presentation import plural
+from bot.services.chats import ChatRef
 from storage.models import Subscriber
 from storage.store import Storage
 
@@ -65,12 +63,6 @@ DEMO_SUBSCRIBERS: Final = (
     ),
 )
 
-#: A new subscriber's first digest covers the releases stored in the last 24 hours
-#: (DESIGN §7; the window of ``bot.digest.service``, not imported here because its
-#: delivery side pulls in aiogram).
-FIRST_DIGEST_WINDOW: Final = timedelta(hours=24)
-#: Releases read for one digest or for the summary; far above the sample set.
-MATCH_LIMIT: Final = 500
 #: Requests in flight to the demo site: it is local, so the politeness limit for real
 #: hosts (two) would only make the demo slower.
 DEMO_PER_HOST_LIMIT: Final = 8
@@ -106,7 +98,7 @@ async def run_demo(out: TextIO | None = None) -> int:
     color = _wants_color(stream)
     started = time.perf_counter()
     with _quiet_logs(), tempfile.TemporaryDirectory(prefix="depesha-demo-") as folder:
-        nlp = await asyncio.to_thread(NlpToolkit.build)
+        nlp = await factory.load_language()
         storage = await Storage.open(Path(folder) / "demo.sqlite3")
         try:
             reports = await _ingest(storage, nlp, utc_now())
@@ -142,22 +134,19 @@ async def _ingest(storage: Storage, nlp: NlpToolkit, now: datetime) -> list[Inge
             max_attempts=1,
         ) as fetcher,
     ):
-        pipeline = IngestPipeline(storage, fetcher, nlp.analyzer, clock=utc_now)
+        pipeline = factory.pipeline(storage, fetcher, nlp.analyzer, clock=utc_now)
         await pipeline.sync_sources(parse_sources(site.sources_toml(), filename="demo"))
         return await pipeline.poll_all()
 
 
 async def _digests(storage: Storage, nlp: NlpToolkit) -> list[_Outcome]:
     """Register each sample chat, subscribe it with its free text, render its digest."""
-    chats = ChatService(
+    chats, subscriptions = factory.accounts(
         storage,
+        nlp,
         clock=utc_now,
-        timezones=TimezoneResolver(nlp.morph),
         default_timezone=DEMO_TIMEZONE,
         default_digest_time=DEMO_DIGEST_TIME,
-    )
-    subscriptions = SubscriptionService(
-        storage, chats, gazetteer=nlp.gazetteer, morph=nlp.morph, clock=utc_now
     )
     outcomes = []
     for sample in DEMO_SUBSCRIBERS:
@@ -182,15 +171,9 @@ async def _first_digest(
     )
     if not releases:
         return ()
-    digest = compose_digest(
-        subscriber,
-        await storage.subscriptions.for_subscriber(subscriber.id),
-        releases,
-        await storage.releases.cluster_members({release.cluster_id for release in releases}),
-        now=now,
-        lemmatize=lambda text: lemmatize_words(text, nlp.morph),
-    )
-    return tuple(page.text for page in render_digest(digest, country_name=nlp.gazetteer.name))
+    materials = await load_materials(storage, subscriber.id, releases)
+    pages = factory.page_builder(nlp).digest(subscriber, materials, now=now)
+    return tuple(page.text for page in pages)
 
 
 def _print_digest(stream: TextIO, outcome: _Outcome, *, color: bool) -> None:

@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.digest.render import MONTHS_GENITIVE
+from bot.presentation import MONTHS_GENITIVE
 
 #: The data file, next to this module (shipped as package data, see pyproject).
 RELEASES_RESOURCE: Final = "releases.json"

@@ -26,7 +26,7 @@ from aiohttp import web
 
 from bot.clock import utc_now
 from bot.demo.samples import Outlet, SampleRelease, Samples, load_samples
-from bot.digest.render import MONTHS_GENITIVE
+from bot.presentation import MONTHS_GENITIVE
 
 #: Loopback only: the demo must never be reachable from the network.
 HOST: Final = "127.0.0.1"

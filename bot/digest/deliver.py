@@ -1,6 +1,6 @@
 """Delivery of claimed ledger batches to Telegram: pacing, retries, and what each error means.
 
-The caller (``DigestService``) claims a batch in the ledger before calling ``deliver``;
+The caller (``Broadcaster``) claims a batch in the ledger before calling ``deliver``;
 the ``Deliverer`` sends its messages through the process's ``RateLimiter`` and then marks
 the batch: sent, failed (Telegram refused the message for good), released (the chat is
 gone, the releases are given back) or left claimed (shutdown, or Telegram kept failing:
@@ -14,11 +14,12 @@ the pending-batch sweep or the next start-up sends it again). DESIGN §7:
 * 5xx, network errors, unparsable answers → bounded retries with exponential backoff;
 * any other 400 → logged, the batch marked failed, the next message goes on.
 
-Retries are owned here, end to end. Requests go straight to ``bot.session.make_request``,
-below the session's middleware chain, so a retry middleware installed for handler
-replies (bot/telegram/retry.py) never sees broadcast sends: a 429 is not waited out
-twice, retries never bypass the limiter, and every 429 reaches the counters. This works
-whether or not that middleware is installed, with any aiogram session.
+What an error is comes from the one classifier (bot/telegram/failures.py), shared with the
+retry middleware for handler replies (bot/telegram/retry.py); what to do about it for a
+broadcast is decided here. Requests go straight to ``bot.session.make_request``, below
+the session's middleware chain, so that middleware never sees broadcast sends: a 429 is
+not waited out twice, retries never bypass the limiter, and every 429 reaches the
+counters. This works whether or not that middleware is installed, with any aiogram session.
 """
 
 from __future__ import annotations
@@ -31,27 +32,17 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    ClientDecodeError,
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-    TelegramNetworkError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
+from aiogram.exceptions import TelegramMigrateToChat, TelegramRetryAfter
 from aiogram.methods import SendMessage
 from aiogram.types import LinkPreviewOptions
 
 from bot.clock import Clock
 from bot.digest.ratelimit import RateLimiter
 from bot.digest.render import LINK_PREVIEW_DISABLED, PARSE_MODE
+from bot.telegram.failures import TELEGRAM_ERRORS, Failure, classify
 from storage.models import Subscriber, SubscriberStatus
 from storage.store import Storage
 
@@ -72,8 +63,17 @@ REQUEST_TIMEOUT: Final = 30
 #: A migration chain longer than this (A → B → C …) is not something Telegram does.
 MAX_MIGRATIONS: Final = 2
 
-_CHAT_GONE: Final = ("chat not found", "user not found", "peer_id_invalid")
-_THREAD_GONE: Final = ("message thread not found", "topic_deleted", "topic_closed")
+#: The ``errors`` counter's label of each failure (the /metrics label values).
+_ERROR_LABELS: Final = {
+    Failure.FORBIDDEN: "403",
+    Failure.CHAT_GONE: "chat_not_found",
+    Failure.THREAD_GONE: "thread_not_found",
+    Failure.UNAUTHORIZED: "401",
+    Failure.SERVER: "5xx",
+    Failure.BAD_ANSWER: "bad_answer",
+    Failure.NETWORK: "network",
+    Failure.BAD_REQUEST: "400",
+}
 
 
 def send_options() -> dict[str, Any]:
@@ -118,6 +118,12 @@ class DeliveryStats:
     errors: Counter[str] = field(default_factory=Counter)
     lag_seconds_last: float = 0.0
     lag_seconds_max: float = 0.0
+    #: Releases left out of one subscriber's message because they could not be composed
+    #: or rendered (recorded as failed in that subscriber's ledger, DESIGN §7.1).
+    releases_skipped: int = 0
+    #: Subscriber rounds that failed outright for a reason not Telegram's (a bad row):
+    #: nothing sent, the schedule advanced.
+    digests_failed: int = 0
 
     def observe_lag(self, seconds: float) -> None:
         """How late a scheduled digest went out compared with its due time."""
@@ -164,12 +170,14 @@ class Deliverer:
         self._stopping.set()
 
     async def deliver(
-        self, subscriber: Subscriber, batch: str, texts: Sequence[str]
+        self, subscriber: Subscriber, batch: str | None, texts: Sequence[str]
     ) -> DeliveryResult:
         """Send ``texts`` (usually one message) to the subscriber and mark ``batch``.
 
-        The batch must already be claimed. Never raises for Telegram errors (they are
-        outcomes); storage errors propagate. A 401 (token revoked) stops this deliverer.
+        The batch must already be claimed; ``batch`` None sends messages that record
+        nothing (/digest showing again what the chat already received), paced and retried
+        the same way. Never raises for Telegram errors (they are outcomes); storage errors
+        propagate. A 401 (token revoked) stops this deliverer.
         """
         chat_id = subscriber.chat_id
         sent = 0
@@ -185,18 +193,20 @@ class Deliverer:
             return DeliveryResult(Outcome.BLOCKED, chat_id, sent)
         except _Refused as refused:
             log.warning("message to chat %s refused (batch %s): %s", chat_id, batch, refused.reason)
-            async with self._storage.db.transaction() as tx:
-                await self._storage.deliveries.mark_failed(
-                    tx, subscriber.id, batch, error=refused.reason
-                )
+            if batch is not None:
+                async with self._storage.db.transaction() as tx:
+                    await self._storage.deliveries.mark_failed(
+                        tx, subscriber.id, batch, error=refused.reason
+                    )
             self.stats.batches_failed += 1
             return DeliveryResult(Outcome.FAILED, chat_id, sent)
         except _GiveUp as give_up:
             log.warning("chat %s: %s; batch %s left for retry", chat_id, give_up, batch)
             self.stats.batches_deferred += 1
             return DeliveryResult(Outcome.DEFERRED, chat_id, sent)
-        async with self._storage.db.transaction() as tx:
-            await self._storage.deliveries.mark_sent(tx, subscriber.id, batch, self._clock())
+        if batch is not None:
+            async with self._storage.db.transaction() as tx:
+                await self._storage.deliveries.mark_sent(tx, subscriber.id, batch, self._clock())
         self.stats.batches_sent += 1
         return DeliveryResult(Outcome.SENT, chat_id, sent)
 
@@ -219,53 +229,54 @@ class Deliverer:
             )
             try:
                 await self._bot.session.make_request(self._bot, method, timeout=REQUEST_TIMEOUT)
-            except TelegramRetryAfter as error:
-                floods += 1
-                self.stats.flood_waits += 1
-                self.stats.flood_wait_seconds += error.retry_after
-                self.stats.errors["429"] += 1
-                self._limiter.defer(chat_id, error.retry_after)
-                if floods >= MAX_FLOOD_WAITS:
-                    raise _GiveUp(f"{floods} flood waits in a row") from error
-                continue
-            except TelegramMigrateToChat as error:
-                self.stats.errors["migrated"] += 1
-                migrations += 1
-                if migrations > MAX_MIGRATIONS:
-                    raise _Refused(f"migration loop at {chat_id}") from error
-                chat_id = await self._migrate(subscriber, chat_id, error.migrate_to_chat_id)
-                continue
-            except TelegramForbiddenError as error:
-                self.stats.errors["403"] += 1
-                raise _ChatGone(error.message, whole_chat=True) from error
-            except (TelegramBadRequest, TelegramNotFound) as error:
-                reason = error.message.lower()
-                if any(marker in reason for marker in _THREAD_GONE):
-                    self.stats.errors["thread_not_found"] += 1
-                    raise _ChatGone(error.message, whole_chat=False) from error
-                if any(marker in reason for marker in _CHAT_GONE):
-                    self.stats.errors["chat_not_found"] += 1
-                    raise _ChatGone(error.message, whole_chat=True) from error
-                self.stats.errors["400"] += 1
-                raise _Refused(error.message) from error
-            except TelegramUnauthorizedError as error:
-                self.stats.errors["401"] += 1
-                log.error("Telegram refused the bot token; stopping deliveries")
-                self.stop()
-                raise _Stop from error
-            except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as error:
-                transient += 1
-                self.stats.errors[_transient_kind(error)] += 1
-                if transient >= self._max_attempts:
-                    raise _GiveUp(f"{transient} attempts failed, last: {error}") from error
-                self.stats.transient_retries += 1
-                await self._backoff(transient)
-                continue
-            except TelegramAPIError as error:  # 409, 413 … : nothing a retry would change
-                self.stats.errors["other"] += 1
-                raise _Refused(error.message) from error
+            except TELEGRAM_ERRORS as error:
+                # The two failures that carry parameters are read from their exception.
+                if isinstance(error, TelegramRetryAfter):
+                    floods += 1
+                    self._flood(chat_id, error.retry_after)
+                    if floods >= MAX_FLOOD_WAITS:
+                        raise _GiveUp(f"{floods} flood waits in a row") from error
+                    continue
+                if isinstance(error, TelegramMigrateToChat):
+                    self.stats.errors["migrated"] += 1
+                    migrations += 1
+                    if migrations > MAX_MIGRATIONS:
+                        raise _Refused(f"migration loop at {chat_id}") from error
+                    chat_id = await self._migrate(subscriber, chat_id, error.migrate_to_chat_id)
+                    continue
+                kind = classify(error)
+                if kind.transient:
+                    transient += 1
+                    self.stats.errors[_ERROR_LABELS[kind]] += 1
+                    if transient >= self._max_attempts:
+                        raise _GiveUp(f"{transient} attempts failed, last: {error}") from error
+                    self.stats.transient_retries += 1
+                    await self._backoff(transient)
+                    continue
+                self._final(kind, error)
             self.stats.sent += 1
             return chat_id
+
+    def _flood(self, chat_id: int, retry_after: float) -> None:
+        """A 429: the limiter holds the chat and every send for ``retry_after``."""
+        self.stats.flood_waits += 1
+        self.stats.flood_wait_seconds += retry_after
+        self.stats.errors["429"] += 1
+        self._limiter.defer(chat_id, retry_after)
+
+    def _final(self, kind: Failure, error: Exception) -> NoReturn:
+        """Raise what a failure no retry changes means for the batch."""
+        message = getattr(error, "message", None) or str(error)
+        self.stats.errors[_ERROR_LABELS.get(kind, "other")] += 1
+        if kind is Failure.FORBIDDEN or kind is Failure.CHAT_GONE:
+            raise _ChatGone(message, whole_chat=True) from error
+        if kind is Failure.THREAD_GONE:
+            raise _ChatGone(message, whole_chat=False) from error
+        if kind is Failure.UNAUTHORIZED:
+            log.error("Telegram refused the bot token; stopping deliveries")
+            self.stop()
+            raise _Stop from error
+        raise _Refused(message) from error
 
     async def _backoff(self, attempt: int) -> None:
         """Exponential backoff with jitter (so failed chats do not retry in lockstep),
@@ -289,7 +300,7 @@ class Deliverer:
         return new_chat_id
 
     async def _chat_gone(
-        self, subscriber: Subscriber, chat_id: int, batch: str, gone: _ChatGone
+        self, subscriber: Subscriber, chat_id: int, batch: str | None, gone: _ChatGone
     ) -> None:
         log.info("chat %s unreachable (%s): deactivating", chat_id, gone.reason)
         async with self._storage.db.transaction() as tx:
@@ -301,21 +312,14 @@ class Deliverer:
                 await self._storage.subscribers.set_status(
                     tx, subscriber.id, SubscriberStatus.BLOCKED
                 )
-            await self._storage.deliveries.release(tx, subscriber.id, batch)
+            if batch is not None:
+                await self._storage.deliveries.release(tx, subscriber.id, batch)
         self.stats.chats_blocked += 1
 
 
 def moved(subscriber: Subscriber, chat_id: int) -> Subscriber:
     """The subscriber as it is after a migration to ``chat_id``."""
     return subscriber if subscriber.chat_id == chat_id else replace(subscriber, chat_id=chat_id)
-
-
-def _transient_kind(error: Exception) -> str:
-    if isinstance(error, TelegramServerError):
-        return "5xx"
-    if isinstance(error, ClientDecodeError):
-        return "bad_answer"
-    return "network"
 
 
 class _ChatGone(Exception):

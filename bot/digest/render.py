@@ -2,9 +2,9 @@
 
 Every string that came from the web (titles, summaries, source names, URLs) and every
 string a user typed (search queries, subscription phrases) is escaped here exactly once
-with ``html.escape`` — ``quote=True`` inside attributes — and nowhere else, so nothing
-upstream may pre-escape. Messages are measured as Telegram measures them: UTF-16 code
-units of the text left after parsing the markup (``telegram_length``), and split only
+with ``bot.presentation.escape`` (``escape_attr`` inside attributes) and nowhere else, so
+nothing upstream may pre-escape. Messages are measured as Telegram measures them: UTF-16
+code units of the text left after parsing the markup (``telegram_length``), and split only
 between items; an item too long for a message on its own has its summary cut at a word
 (plain text, before escaping, so never inside a tag or an entity).
 
@@ -14,20 +14,28 @@ are what every sender of these messages must pass.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from bot.digest.compose import Digest, DigestGroup, DigestItem
 from bot.nlp.taxonomy import TOPIC_LABELS
+from bot.presentation import (
+    MAX_MESSAGE_UNITS,
+    clip,
+    escape,
+    escape_attr,
+    format_day,
+    format_when,
+    one_line,
+    plural,
+    telegram_length,
+    utf16_len,
+)
 from storage.models import SubscriptionKind
 
-#: Telegram's limit for one text message, in UTF-16 code units after parsing.
-MAX_MESSAGE_UNITS: Final = 4096
 PARSE_MODE: Final = "HTML"
 #: A digest has a dozen links; previews of the first would push the items off screen.
 LINK_PREVIEW_DISABLED: Final = True
@@ -41,23 +49,10 @@ MAX_OTHER_SOURCES: Final = 5
 #: Tags shown per item: the primary country and two more, the two best topics.
 MAX_COUNTRY_TAGS: Final = 3
 MAX_TOPIC_TAGS: Final = 2
+#: Country codes are ISO 3166-1 alpha-2: two letters, one regional indicator each.
+ISO_ALPHA2_LENGTH: Final = 2
 #: Telegram rejects link URLs much longer than this; such an item keeps a plain title.
 MAX_URL_CHARS: Final = 2048
-
-MONTHS_GENITIVE: Final = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
 
 # Russian strings of the messages themselves (the bot's UI texts live in
 # bot/telegram/texts.py; these are the message format, owned with the format).
@@ -75,11 +70,8 @@ _SEARCH_COUNT = "Найдено: {count}"
 _INSTANT_TITLE = "⚡ Новое по вашим подпискам"
 _BATCH_TITLE = "📰 Дайджест Депеши"
 _CONTINUED = " (продолжение)"
-_ELLIPSIS = "…"
 
-_TAG_RE: Final = re.compile(r"<[^>]*>")
 _SAFE_URL: Final = re.compile(r"^https?://[^\s<>]+$", re.IGNORECASE)
-_SPACE_RE: Final = re.compile(r"\s+")
 
 #: Country code → Russian name (the gazetteer's ``name``); the code itself when unknown.
 CountryName = Callable[[str], str]
@@ -101,85 +93,14 @@ class Page:
         return tuple(rid for item in self.items for rid in item.release_ids)
 
 
-# ------------------------------------------------------------------ measuring
-
-
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP is 2)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def telegram_length(markup: str) -> int:
-    """The length Telegram checks against 4096: the text after parsing, trimmed.
-
-    Exact for the markup this module produces (tags without a bare ``>`` in attributes,
-    only the entities ``html.escape`` emits); not a general HTML parser.
-    """
-    return utf16_len(html.unescape(_TAG_RE.sub("", markup)).strip())
-
-
 # ------------------------------------------------------------------ small pieces
-
-
-def _text(value: str) -> str:
-    return html.escape(value, quote=False)
-
-
-def _attr(value: str) -> str:
-    return html.escape(value, quote=True)
-
-
-def _one_line(value: str) -> str:
-    return _SPACE_RE.sub(" ", value).strip()
-
-
-def clip(text: str, max_units: int) -> str:
-    """``text`` cut to at most ``max_units`` UTF-16 units, at a word boundary when one is
-    in the second half, with "…" appended when anything was cut."""
-    if utf16_len(text) <= max_units:
-        return text
-    if max_units <= 1:
-        return _ELLIPSIS if max_units == 1 else ""
-    budget = max_units - 1  # room for the ellipsis
-    cut = text.encode("utf-16-le")[: budget * 2].decode("utf-16-le", errors="ignore")
-    at_boundary = text[len(cut)].isspace()
-    space = cut.rfind(" ")
-    if not at_boundary and space >= len(cut) // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:—–-") + _ELLIPSIS
 
 
 def flag(code: str) -> str:
     """🇲🇽 for "MX": the two regional-indicator letters; "" for anything not two letters."""
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
+    if len(code) != ISO_ALPHA2_LENGTH or not code.isascii() or not code.isalpha():
         return ""
     return "".join(chr(0x1F1E6 + ord(letter) - ord("A")) for letter in code.upper())
-
-
-def format_when(moment: datetime, zone: str, *, now: datetime | None = None) -> str:
-    """«28 ноября, 09:15» in ``zone``; the year is added when it is not ``now``'s year."""
-    tz = ZoneInfo(zone)
-    local = moment.astimezone(tz)
-    day = f"{local.day} {MONTHS_GENITIVE[local.month - 1]}"
-    if now is not None and now.astimezone(tz).year != local.year:
-        day += f" {local.year}"
-    return f"{day}, {local.hour:02d}:{local.minute:02d}"
-
-
-def format_day(moment: datetime, zone: str) -> str:
-    """«28 ноября» in ``zone``."""
-    local = moment.astimezone(ZoneInfo(zone))
-    return f"{local.day} {MONTHS_GENITIVE[local.month - 1]}"
-
-
-def plural(count: int, one: str, few: str, many: str) -> str:
-    """Russian plural agreement: 1 новость, 2 новости, 5 новостей, 21 новость."""
-    tens, units = count % 100, count % 10
-    if units == 1 and tens != 11:
-        return one
-    if 2 <= units <= 4 and not 12 <= tens <= 14:
-        return few
-    return many
 
 
 def _news(count: int) -> str:
@@ -190,7 +111,7 @@ def _link(url: str, label: str) -> str:
     """``label`` (already escaped) as a link when ``url`` is a plain http(s) URL."""
     if len(url) > MAX_URL_CHARS or not _SAFE_URL.match(url):
         return label
-    return f'<a href="{_attr(url)}">{label}</a>'
+    return f'<a href="{escape_attr(url)}">{label}</a>'
 
 
 def _tags(item: DigestItem, country_name: CountryName) -> str:
@@ -205,13 +126,13 @@ def _tags(item: DigestItem, country_name: CountryName) -> str:
         name = country_name(code)
         parts.append(f"{mark} {name}" if mark else name)
     parts.extend(TOPIC_LABELS.get(slug, slug) for slug in release.topics[:MAX_TOPIC_TAGS])
-    return _text(" · ".join(parts))
+    return escape(" · ".join(parts))
 
 
 def _also(item: DigestItem) -> str:
     shown = item.others[:MAX_OTHER_SOURCES]
     links = ", ".join(
-        _link(other.url, _text(clip(_one_line(other.source_name), MAX_SOURCE_CHARS)))
+        _link(other.url, escape(clip(one_line(other.source_name), MAX_SOURCE_CHARS)))
         for other in shown
     )
     rest = len(item.others) - len(shown)
@@ -234,10 +155,10 @@ def render_item(
     an item without a summary always fits a message).
     """
     release = item.release
-    title = _text(clip(_one_line(release.title), MAX_TITLE_CHARS)) or "—"
+    title = escape(clip(one_line(release.title), MAX_TITLE_CHARS)) or "—"
     head = f"<b>{_link(release.url, title)}</b>"
-    source = _text(clip(_one_line(release.source_name), MAX_SOURCE_CHARS))
-    meta = f"<i>{source} · {_text(format_when(release.sort_time, zone, now=now))}</i>"
+    source = escape(clip(one_line(release.source_name), MAX_SOURCE_CHARS))
+    meta = f"<i>{source} · {escape(format_when(release.sort_time, zone, now=now))}</i>"
     tail = [meta]
     tags = _tags(item, country_name)
     if tags:
@@ -249,7 +170,7 @@ def render_item(
     def build(summary_text: str) -> str:
         lines = [head]
         if summary_text:
-            lines.append(_text(summary_text))
+            lines.append(escape(summary_text))
         return "\n".join(lines + tail)
 
     rendered = build(summary)
@@ -279,7 +200,7 @@ def _group_heading(group: DigestGroup, country_name: CountryName) -> str:
         label = f"«{group.value or group.term}»"
     else:
         label = _OTHER_GROUP
-    return _text(label.upper())
+    return escape(label.upper())
 
 
 # ------------------------------------------------------------------ paging
@@ -335,7 +256,7 @@ class _Pager:
     def heading(self, label: str) -> None:
         """Start a group titled ``label`` (escaped markup); shown before its first item."""
         first = f"<b>{label}</b>"
-        again = f"<b>{label}{_text(_GROUP_CONTINUED)}</b>"
+        again = f"<b>{label}{escape(_GROUP_CONTINUED)}</b>"
         self._heading = _Block(first, telegram_length(first))
         self._heading_again = _Block(again, telegram_length(again))
         self._heading_pending = True
@@ -383,20 +304,20 @@ def render_digest(
     zone, now = digest.timezone, digest.created_at
     day = format_day(now, zone)
     header_lines = [
-        f"<b>{_text(_DIGEST_TITLE.format(date=day))}</b>",
-        _text(_DIGEST_COUNT.format(count=_news(digest.total))),
+        f"<b>{escape(_DIGEST_TITLE.format(date=day))}</b>",
+        escape(_DIGEST_COUNT.format(count=_news(digest.total))),
     ]
     if digest.overflow:
         header_lines.append(
-            _text(_DIGEST_OVERFLOW.format(shown=digest.shown, rest=digest.overflow))
+            escape(_DIGEST_OVERFLOW.format(shown=digest.shown, rest=digest.overflow))
         )
     header = "\n".join(header_lines)
-    continued = f"<i>{_text(_DIGEST_CONTINUED.format(date=day))}</i>"
+    continued = f"<i>{escape(_DIGEST_CONTINUED.format(date=day))}</i>"
     pager = _Pager(limit, continued)
     pager.header(header)
     headings = [_group_heading(group, country_name) for group in digest.groups]
     longest_heading = max(
-        (f"<b>{label}{_text(_GROUP_CONTINUED)}</b>" for label in headings), key=telegram_length
+        (f"<b>{label}{escape(_GROUP_CONTINUED)}</b>" for label in headings), key=telegram_length
     )
     budget = _item_budget(limit, max(header, continued, key=telegram_length), longest_heading)
     for group, label in zip(digest.groups, headings, strict=True):
@@ -422,7 +343,7 @@ def _render_list(
     if not items:
         return []
     header = f"<b>{title}</b>" + (f"\n{subtitle}" if subtitle else "")
-    continued = f"<i>{title}{_text(_CONTINUED)}</i>"
+    continued = f"<i>{title}{escape(_CONTINUED)}</i>"
     pager = _Pager(limit, continued)
     pager.header(header)
     budget = _item_budget(limit, max(header, continued, key=telegram_length))
@@ -442,7 +363,7 @@ def render_latest(
 ) -> list[Page]:
     """The /latest list, in the order given (newest first is the caller's choice)."""
     return _render_list(
-        _text(_LATEST_TITLE), items, zone=zone, now=now, country_name=country_name, limit=limit
+        escape(_LATEST_TITLE), items, zone=zone, now=now, country_name=country_name, limit=limit
     )
 
 
@@ -456,8 +377,8 @@ def render_search(
     limit: int = MAX_MESSAGE_UNITS,
 ) -> list[Page]:
     """The /search results for ``query`` (user text, escaped here), in the order given."""
-    title = _text(_SEARCH_TITLE.format(query=clip(_one_line(query), 100)))
-    subtitle = _text(_SEARCH_COUNT.format(count=len(items)))
+    title = escape(_SEARCH_TITLE.format(query=clip(one_line(query), 100)))
+    subtitle = escape(_SEARCH_COUNT.format(count=len(items)))
     return _render_list(
         title,
         items,
@@ -480,7 +401,7 @@ def render_instant(
     """An instant push: several fresh releases batched into one message (more only when
     they do not fit in one)."""
     return _render_list(
-        _text(_INSTANT_TITLE), items, zone=zone, now=now, country_name=country_name, limit=limit
+        escape(_INSTANT_TITLE), items, zone=zone, now=now, country_name=country_name, limit=limit
     )
 
 
@@ -495,5 +416,5 @@ def render_batch(
     """Items re-rendered on their own: a ledger batch rebuilt after a restart, or the
     part of a digest message left after a concurrent sender claimed the rest."""
     return _render_list(
-        _text(_BATCH_TITLE), items, zone=zone, now=now, country_name=country_name, limit=limit
+        escape(_BATCH_TITLE), items, zone=zone, now=now, country_name=country_name, limit=limit
     )

@@ -39,6 +39,16 @@ class _DeliveryCollector(Collector):
             "429 answers waited out while delivering.",
             value=stats.flood_waits,
         )
+        yield CounterMetricFamily(
+            "depesha_releases_skipped",
+            "Releases left out of a subscriber's message: they could not be composed or rendered.",
+            value=stats.releases_skipped,
+        )
+        yield CounterMetricFamily(
+            "depesha_digest_failures",
+            "Subscriber digests that failed for a reason not Telegram's and were skipped.",
+            value=stats.digests_failed,
+        )
         lag = GaugeMetricFamily(
             "depesha_delivery_lag_seconds",
             "How late scheduled digests went out after their due time.",

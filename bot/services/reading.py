@@ -1,51 +1,106 @@
-"""Reading on request — /digest, /latest and /search — for one chat, over the digest service.
+"""Reading on request — /digest, /latest and /search — for one chat.
 
-Resolves the chat's subscriber and turns a search query into index lemmas, so the
-handlers make one call; composing, rendering and the delivery ledger are the digest
-service's.
+Resolves the chat's subscriber, reads the matching releases and has the ``PageBuilder``
+render them, so the handlers make one call. /digest is sent by the broadcaster
+(``Broadcaster.on_request``) with the ledger protocol of a scheduled digest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from datetime import timedelta
+from typing import Final, Protocol
 
+from bot.clock import Clock
+from bot.digest.builder import PageBuilder, load_materials
+from bot.digest.render import Page
 from bot.nlp.morph import Morphology
 from bot.nlp.query import lemmatize_words
 from bot.services.chats import ChatRef, ChatService
 from storage.models import Subscriber
+from storage.store import Storage
+
+#: /digest looks this far back for releases not yet sent (a new subscriber's first look).
+DIGEST_NOW_WINDOW: Final = timedelta(days=7)
+#: When nothing is new, /digest shows the matching releases of this last stretch again.
+REPEAT_WINDOW: Final = timedelta(hours=24)
+#: /latest looks this far back: it bounds the index scan for popular subscriptions.
+LATEST_WINDOW: Final = timedelta(days=30)
+#: Releases read for one /digest; the digest shows the most relevant of them.
+MATCH_LIMIT: Final = 500
+LATEST_DEFAULT: Final = 10
+LATEST_MAX: Final = 50
+SEARCH_DEFAULT: Final = 10
 
 
-class DigestSource(Protocol):
-    """What this service needs of ``bot.digest.service.DigestService``."""
+class OnRequest(Protocol):
+    """What /digest needs of the broadcaster: claim, send and mark ``pages``."""
 
-    async def digest_now(self, subscriber: Subscriber) -> list[str]: ...
-
-    async def latest(self, subscriber: Subscriber, n: int = ...) -> list[str]: ...
-
-    async def search(
-        self, query: str, terms: Sequence[str], *, zone: str, limit: int = ...
-    ) -> list[str]: ...
+    async def on_request(
+        self, subscriber: Subscriber, pages: list[Page], *, fresh: bool
+    ) -> int: ...
 
 
 class ReadingService:
     """Rendered HTML messages for a chat's on-request reading; [] when there is nothing."""
 
-    def __init__(self, chats: ChatService, digests: DigestSource, *, morph: Morphology) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        chats: ChatService,
+        builder: PageBuilder,
+        ledger: OnRequest,
+        *,
+        morph: Morphology,
+        clock: Clock,
+    ) -> None:
+        self._storage = storage
         self._chats = chats
-        self._digests = digests
+        self._builder = builder
+        self._ledger = ledger
         self._morph = morph
+        self._clock = clock
 
-    async def digest(self, chat: ChatRef) -> list[str]:
-        """Matching releases this chat has not received (recorded as sent), or the last
-        24 hours again when none are new."""
+    async def digest(self, chat: ChatRef) -> int:
+        """/digest: send the chat the matching releases it has not received, or the last
+        24 hours again when none are new, through the broadcaster (claim → send → mark,
+        the shared rate limiter). The number of messages the digest holds; 0 when nothing
+        matches at all (the caller says so)."""
         subscriber = await self._chats.ensure(chat)
-        return await self._digests.digest_now(subscriber)
+        return await self.digest_for(subscriber)
 
-    async def latest(self, chat: ChatRef, n: int) -> list[str]:
-        """The ``n`` newest matching stories, sent before or not."""
+    async def digest_for(self, subscriber: Subscriber) -> int:
+        """``digest`` for a subscriber already resolved."""
+        now = self._clock()
+        releases = await self._storage.releases.matching(
+            subscriber.id, since=now - DIGEST_NOW_WINDOW, limit=MATCH_LIMIT
+        )
+        fresh = bool(releases)
+        if not fresh:
+            releases = await self._storage.releases.matching(
+                subscriber.id, since=now - REPEAT_WINDOW, limit=MATCH_LIMIT, undelivered_only=False
+            )
+        if not releases:
+            return 0
+        materials = await load_materials(self._storage, subscriber.id, releases)
+        pages = self._builder.digest(subscriber, materials, now=now)
+        await self._ledger.on_request(subscriber, pages, fresh=fresh)
+        return len(pages)
+
+    async def latest(self, chat: ChatRef, n: int = LATEST_DEFAULT) -> list[str]:
+        """The ``n`` newest matching stories (clamped to 1…LATEST_MAX), sent before or not."""
         subscriber = await self._chats.ensure(chat)
-        return await self._digests.latest(subscriber, n)
+        return await self.latest_for(subscriber, n)
+
+    async def latest_for(self, subscriber: Subscriber, n: int = LATEST_DEFAULT) -> list[str]:
+        """``latest`` for a subscriber already resolved."""
+        n = max(1, min(n, LATEST_MAX))
+        now = self._clock()
+        releases = await self._storage.releases.matching(
+            subscriber.id, since=now - LATEST_WINDOW, limit=n * 4, undelivered_only=False
+        )
+        materials = await load_materials(self._storage, subscriber.id, releases)
+        pages = self._builder.latest(materials, n, zone=subscriber.timezone, now=now)
+        return [page.text for page in pages]
 
     async def search(self, chat: ChatRef, query: str) -> list[str]:
         """Releases holding every word of ``query`` in any form, best first; dates shown in
@@ -55,4 +110,14 @@ class ReadingService:
             return []
         subscriber = await self._chats.get(chat)
         zone = subscriber.timezone if subscriber is not None else self._chats.default_timezone
-        return await self._digests.search(query, terms, zone=zone)
+        return await self.search_terms(query, terms, zone=zone)
+
+    async def search_terms(
+        self, query: str, terms: list[str], *, zone: str, limit: int = SEARCH_DEFAULT
+    ) -> list[str]:
+        """Messages for ``query`` as typed (shown), ``terms`` its lemmas (searched)."""
+        now = self._clock()
+        releases = await self._storage.releases.search(terms, limit=limit * 2)
+        materials = await load_materials(self._storage, None, releases)
+        pages = self._builder.search(query, materials, limit, zone=zone, now=now)
+        return [page.text for page in pages]

@@ -8,7 +8,8 @@
 * ``CommandResetsStateMiddleware`` (outer): a command ends a pending "type a country" or
   "type a query" prompt, so the next plain message is not mistaken for its answer.
 * ``GroupAdminMiddleware`` (inner) lets only a group's administrators run handlers flagged
-  ``flags={"group_admin": True}``; rights are asked with getChatMember and cached briefly.
+  ``flags=ADMIN_ONLY`` (bot/telegram/flags.py); rights are asked with getChatMember and
+  cached briefly.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
 
 from bot.services.chats import ChatRef
 from bot.telegram import texts
+from bot.telegram.flags import GROUP_ADMIN
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +196,7 @@ class GroupAdminMiddleware(BaseMiddleware):
         self._cache = cache or AdminCache()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if not get_flag(data, "group_admin"):
+        if not get_flag(data, GROUP_ADMIN):
             return await handler(event, data)
         chat: ChatRef | None = data.get("chat")
         if chat is None or not chat.is_group:

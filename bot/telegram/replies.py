@@ -10,11 +10,12 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot import presentation
 from bot.services.chats import ChatRef
 
-#: Telegram's limit is 4096 characters after parsing; joined blocks stay under this in raw
-#: HTML, which is never shorter than the parsed text.
-MAX_MESSAGE_CHARS: Final = 4000
+#: Joining blocks into messages within Telegram's limit is the shared primitive's job.
+pack = presentation.pack
+MAX_MESSAGE_CHARS: Final = presentation.MAX_MESSAGE_UNITS
 
 
 async def send(
@@ -30,25 +31,6 @@ async def send_all(bot: Bot, chat: ChatRef, messages: Sequence[str]) -> None:
     """Send ready messages (each within Telegram's limit) one after another."""
     for text in messages:
         await send(bot, chat, text)
-
-
-def pack(blocks: Sequence[str], separator: str = "\n\n") -> list[str]:
-    """Join text blocks into as few messages as fit ``MAX_MESSAGE_CHARS``, splitting only
-    between blocks (a single oversized block is cut at the limit)."""
-    messages: list[str] = []
-    current = ""
-    for raw in blocks:
-        block = raw[:MAX_MESSAGE_CHARS]
-        candidate = f"{current}{separator}{block}" if current else block
-        if len(candidate) <= MAX_MESSAGE_CHARS:
-            current = candidate
-            continue
-        if current:
-            messages.append(current)
-        current = block
-    if current:
-        messages.append(current)
-    return messages
 
 
 async def edit(

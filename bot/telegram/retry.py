@@ -1,4 +1,4 @@
-"""The one retry policy for every call the bot makes to Telegram (an aiogram session middleware).
+"""The retry policy for the bot's own calls to Telegram (an aiogram session middleware).
 
 Register it once, where the ``Bot`` is built::
 
@@ -19,6 +19,10 @@ What it does with each failure:
 * Everything else — 400, 403, 404, 409, "migrated to a supergroup", a response that is
   JSON but does not fit the schema — goes to the caller at once: repeating it cannot help.
 
+Broadcast sends bypass this middleware: the deliverer (bot/digest/deliver.py) has its own
+policy, paced by the shared rate limiter. Both read an error's meaning from the one
+classifier, bot/telegram/failures.py.
+
 A retried send may reach the user twice when Telegram received the first attempt but the
 answer was lost on the way back (a timeout); DESIGN §7 accepts that for network errors.
 ``getUpdates`` passes through untouched: aiogram's polling loop has its own backoff, and
@@ -34,20 +38,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-import aiohttp
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.exceptions import (
-    ClientDecodeError,
-    TelegramEntityTooLarge,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods.base import TelegramType
-from pydantic import ValidationError
+
+from bot.telegram.failures import TELEGRAM_ERRORS, Failure, classify
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -115,21 +113,6 @@ class RetryStats:
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def _transient_kind(error: BaseException) -> str | None:
-    """``"server"`` or ``"network"`` for failures worth retrying with backoff, else ``None``."""
-    if isinstance(error, TelegramEntityTooLarge):
-        return None  # a 413 is a TelegramNetworkError in aiogram, but the file stays too big
-    if isinstance(error, TelegramServerError):
-        return "server"
-    if isinstance(error, ClientDecodeError):
-        # Not JSON at all → an HTML page from a proxy in front of the Bot API (502/504).
-        # JSON that fails validation is a schema mismatch and would fail every time.
-        return None if isinstance(error.original, ValidationError) else "server"
-    if isinstance(error, TelegramNetworkError | TimeoutError | aiohttp.ClientError):
-        return "network"
-    return None
-
-
 class RetryMiddleware(BaseRequestMiddleware):
     """Retry Telegram requests per ``RetryPolicy``; count what happened in ``stats``.
 
@@ -177,14 +160,7 @@ class RetryMiddleware(BaseRequestMiddleware):
                 self.stats.flood_retries += 1
                 self.stats.flood_wait_seconds += delay
                 self._log(name, method, f"429 retry_after={error.retry_after}", delay)
-            except (
-                TelegramNetworkError,
-                TelegramServerError,
-                ClientDecodeError,
-                # aiogram's AiohttpSession wraps these two; other sessions may not.
-                TimeoutError,
-                aiohttp.ClientError,
-            ) as error:
+            except TELEGRAM_ERRORS as error:
                 retry_delay = self._transient_delay(error, transient_attempts, name, method)
                 if retry_delay is None:
                     raise
@@ -200,13 +176,13 @@ class RetryMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> float | None:
         """The backoff before the next try, or ``None`` when ``error`` is final."""
-        kind = _transient_kind(error)
-        if kind is None:
+        kind = classify(error)
+        if not kind.transient:
             return None
         if attempts >= self.policy.max_transient_attempts:
             self.stats.gave_up += 1
             return None
-        if kind == "server":
+        if kind is not Failure.NETWORK:
             self.stats.server_error_retries += 1
         else:
             self.stats.network_error_retries += 1

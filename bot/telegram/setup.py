@@ -4,7 +4,6 @@ Dispatcher (routers, middlewares, services) and the command menu."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -16,6 +15,11 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.strategy import FSMStrategy
 from aiogram.types import BotCommand, BotCommandScopeChat
 
+from bot.clock import Clock
+from bot.services.admin import AdminService
+from bot.services.chats import ChatService
+from bot.services.reading import ReadingService
+from bot.services.subscriptions import SubscriptionService
 from bot.telegram import texts
 from bot.telegram.handlers import get_routers
 from bot.telegram.middlewares import (
@@ -27,9 +31,6 @@ from bot.telegram.middlewares import (
 from bot.telegram.retry import RetryMiddleware
 
 logger = logging.getLogger(__name__)
-
-#: Dispatcher keyword arguments every handler set relies on (see ``create_dispatcher``).
-REQUIRED_SERVICES = frozenset({"chats", "subscriptions", "reading", "admin", "admin_ids", "clock"})
 
 
 def create_bot(token: str, api_url: str, *, retry: RetryMiddleware | None = None) -> Bot:
@@ -46,26 +47,29 @@ def create_bot(token: str, api_url: str, *, retry: RetryMiddleware | None = None
 
 
 def create_dispatcher(
-    *, throttling: ThrottlingMiddleware | None = None, **services: Any
+    *,
+    chats: ChatService,
+    subscriptions: SubscriptionService,
+    reading: ReadingService,
+    admin: AdminService,
+    admin_ids: frozenset[int],
+    clock: Clock,
+    throttling: ThrottlingMiddleware | None = None,
 ) -> Dispatcher:
-    """The Dispatcher with every router and middleware, ``services`` as its kwargs.
+    """The Dispatcher with every router and middleware; the services become the keyword
+    arguments handlers declare as typed parameters (``admin_ids`` from ADMIN_IDS).
 
-    Required services (handlers declare them as typed parameters):
-
-    * ``chats``: ``bot.services.chats.ChatService``
-    * ``subscriptions``: ``bot.services.subscriptions.SubscriptionService``
-    * ``reading``: ``bot.services.reading.ReadingService`` (over the DigestService)
-    * ``admin``: ``bot.services.admin.AdminService``
-    * ``admin_ids``: ``frozenset[int]`` from ADMIN_IDS
-    * ``clock``: ``bot.clock.Clock``
-
-    Raises ``TypeError`` naming a missing one, at build time rather than on first use.
     FSM state (the "type a country" prompts) lives in memory, per user per forum topic.
     """
-    missing = sorted(REQUIRED_SERVICES - services.keys())
-    if missing:
-        raise TypeError(f"create_dispatcher() is missing services: {', '.join(missing)}")
-    dp = Dispatcher(storage=MemoryStorage(), fsm_strategy=FSMStrategy.USER_IN_TOPIC, **services)
+    dp = Dispatcher(storage=MemoryStorage(), fsm_strategy=FSMStrategy.USER_IN_TOPIC)
+    dp.workflow_data.update(
+        chats=chats,
+        subscriptions=subscriptions,
+        reading=reading,
+        admin=admin,
+        admin_ids=admin_ids,
+        clock=clock,
+    )
     throttle = throttling or ThrottlingMiddleware()
     context = ChatContextMiddleware()
     resets = CommandResetsStateMiddleware()

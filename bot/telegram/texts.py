@@ -6,22 +6,21 @@ Messages are Telegram HTML. Anything a user typed or a source supplied passes th
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from bot.presentation import escape, quote
 from bot.services.admin import SourceHealth
 from bot.services.subscriptions import ChangeReport, Item, Overview
 from bot.services.timezones import utc_offset_label, zone_label
 from storage.models import DeliveryMode, Stats, Subscriber, SubscriberStatus, SubscriptionKind
 
-
-def esc(text: str) -> str:
-    """Escape user or web text for Telegram HTML."""
-    return html.escape(text, quote=False)
-
+#: The shared primitives under the names handlers use: ``esc`` escapes user or web text,
+#: ``clip`` quotes a user's input back on one line, shortened and escaped.
+esc = escape
+clip = quote
 
 # --- commands ------------------------------------------------------------------------
 
@@ -343,7 +342,7 @@ def zone_bad(value: str, suggestions: Sequence[str]) -> str:
     hint = ""
     if suggestions:
         hint = " Может быть, " + " или ".join(f"«{esc(s)}»" for s in suggestions) + "?"
-    return ZONE_BAD.format(value=esc(_clip(value)), hint=hint)
+    return ZONE_BAD.format(value=clip(value), hint=hint)
 
 
 def resumed(subscriber: Subscriber) -> str:
@@ -357,16 +356,6 @@ def _next_local(subscriber: Subscriber) -> str:
         return "по расписанию"
     local = subscriber.next_digest_at.astimezone(ZoneInfo(subscriber.timezone))
     return f"{local:%d.%m %H:%M}"
-
-
-def _clip(value: str, limit: int = 40) -> str:
-    value = " ".join(value.split())
-    return value if len(value) <= limit else value[: limit - 1] + "…"
-
-
-def clip(value: str, limit: int = 40) -> str:
-    """A user's input shortened for quoting back, escaped."""
-    return esc(_clip(value, limit))
 
 
 # --- groups ---------------------------------------------------------------------------
@@ -385,6 +374,11 @@ INGEST_DONE: Final = "✅ Готово: {summary}"
 INGEST_BUSY: Final = "Опрос источников уже идёт — подождите."
 INGEST_FAILED: Final = "Опрос источников не удался: {error}"
 NO_SOURCES: Final = "Источников нет: проверьте SOURCES_FILE."
+INGEST_SUMMARY: Final = "источников: {sources}, новых релизов: {new}, с ошибкой: {failed}"
+#: The last line of `depesha ingest` (a terminal, not Telegram: plain text).
+INGEST_CLI_DONE: Final = (
+    "Готово за {seconds:.1f} с: источников {sources}, новых релизов {new}, с ошибкой {failed}"
+)
 
 
 def _when(value: datetime | None, now: datetime) -> str:
@@ -430,7 +424,7 @@ def sources(health: Sequence[SourceHealth], now: datetime) -> list[str]:
         if source.last_error:
             lines.append(
                 f"ошибка {_when(source.last_error_at, now)} "
-                f"(подряд: {source.consecutive_failures}): {esc(_clip(source.last_error, 200))}"
+                f"(подряд: {source.consecutive_failures}): {clip(source.last_error, 200)}"
             )
         blocks.append("\n".join(lines))
     return blocks

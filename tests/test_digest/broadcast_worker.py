@@ -2,8 +2,8 @@
 
     python -m tests.test_digest.broadcast_worker DATABASE BASE_URL TOKEN RATE
 
-It is the production wiring in miniature (Storage → RateLimiter → Deliverer →
-DigestService with the real clock) so that killing it exercises the real code paths.
+It is the production wiring in miniature (Storage → RateLimiter → Deliverer → Broadcaster
+with the real clock, built by bot.factory) so that killing it exercises the real code paths.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ import asyncio
 import logging
 import sys
 
+from bot import factory
 from bot.clock import utc_now
-from bot.digest.deliver import Deliverer
 from bot.digest.ratelimit import RateLimiter
-from bot.digest.service import DigestService
 from storage.store import Storage
 from tests.test_digest.factory import make_bot
 
@@ -24,8 +23,9 @@ async def main(database: str, base_url: str, token: str, rate: float) -> None:
     storage = await Storage.open(database)
     bot = make_bot(base_url, token)
     try:
-        deliverer = Deliverer(bot, storage, RateLimiter(rate), clock=utc_now)
-        service = DigestService(storage, deliverer, clock=utc_now)
+        service = factory.broadcaster(
+            bot, storage, factory.page_builder(), limiter=RateLimiter(rate), clock=utc_now
+        )
         recovered = await service.recover()
         sent = await service.send_due_digests()
         print(f"recovered={recovered} sent={sent}", flush=True)

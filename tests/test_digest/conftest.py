@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from aiogram import Bot
 
+from bot.digest.broadcast import Broadcaster
+from bot.digest.builder import PageBuilder
 from bot.digest.deliver import Deliverer
 from bot.digest.ratelimit import RateLimiter
-from bot.digest.service import DigestService
+from bot.nlp.morph import Morphology
+from bot.services.chats import ChatService
+from bot.services.reading import ReadingService
+from bot.services.timezones import TimezoneResolver
 from storage.store import Storage
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tests.test_digest.factory import T0, make_bot
@@ -71,14 +76,48 @@ def deliverer(bot: Bot, storage: Storage, limiter: RateLimiter, clock: Clock) ->
 
 
 @pytest.fixture
-def service(storage: Storage, deliverer: Deliverer, clock: Clock) -> DigestService:
-    return DigestService(
+def builder() -> PageBuilder:
+    return PageBuilder(country_name=lambda code: NAMES.get(code, code))
+
+
+def make_broadcaster(
+    storage: Storage, deliverer: Deliverer, clock: Clock, builder: PageBuilder | None = None
+) -> Broadcaster:
+    """The broadcaster as the factory builds it, with the test's deliverer and clock."""
+    return Broadcaster(
         storage,
         deliverer,
+        builder or PageBuilder(),
         clock=clock,
-        country_name=lambda code: NAMES.get(code, code),
+        default_digest_time=time(9, 0),
         concurrency=8,
     )
+
+
+@pytest.fixture
+def service(
+    storage: Storage, deliverer: Deliverer, clock: Clock, builder: PageBuilder
+) -> Broadcaster:
+    return make_broadcaster(storage, deliverer, clock, builder)
+
+
+@pytest.fixture(scope="session")
+def morph() -> Morphology:
+    return Morphology()
+
+
+@pytest.fixture
+def reader(
+    storage: Storage, service: Broadcaster, builder: PageBuilder, clock: Clock, morph: Morphology
+) -> ReadingService:
+    chats = ChatService(
+        storage,
+        clock=clock,
+        timezones=TimezoneResolver(morph),
+        default_timezone="Asia/Almaty",
+        default_digest_time="09:00",
+    )
+    return ReadingService(storage, chats, builder, service, morph=morph, clock=clock)
 
 
 def links(messages: list[SentMessage]) -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.digest.broadcast import Broadcaster
 from bot.digest.deliver import Deliverer, Outcome
-from bot.digest.service import DigestService
 from storage.models import DeliveryStatus, SubscriberStatus
 from storage.store import Storage
 from tests.fakes.telegram_api import FakeTelegram
@@ -36,7 +36,7 @@ async def seed(storage: Storage, clock: Clock, chats: list[int], n_releases: int
 
 
 async def test_messages_go_out_as_html_without_previews_once_each(
-    storage: Storage, tg: FakeTelegram, service: DigestService, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, clock: Clock
 ) -> None:
     await seed(storage, clock, [11, 12])
     assert await service.send_due_digests() == 2
@@ -49,7 +49,7 @@ async def test_messages_go_out_as_html_without_previews_once_each(
 
 
 async def test_a_429_storm_waits_and_resends_the_same_message(
-    storage: Storage, tg: FakeTelegram, service: DigestService, deliverer: Deliverer, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, deliverer: Deliverer, clock: Clock
 ) -> None:
     await seed(storage, clock, [21, 22, 23])
     tg.fail_next("sendMessage", status=429, retry_after=1, times=3)
@@ -65,7 +65,7 @@ async def test_a_429_storm_waits_and_resends_the_same_message(
 
 
 async def test_blocked_user_is_deactivated_keeping_settings(
-    storage: Storage, tg: FakeTelegram, service: DigestService, deliverer: Deliverer, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, deliverer: Deliverer, clock: Clock
 ) -> None:
     await seed(storage, clock, [31, 32])
     tg.block(31)
@@ -96,7 +96,7 @@ async def test_blocked_user_is_deactivated_keeping_settings(
 
 
 async def test_chat_not_found_deactivates(
-    storage: Storage, tg: FakeTelegram, service: DigestService, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, clock: Clock
 ) -> None:
     await seed(storage, clock, [41])
     tg.mark_missing(41)
@@ -107,7 +107,7 @@ async def test_chat_not_found_deactivates(
 
 
 async def test_group_migrated_to_supergroup_is_rekeyed_and_resent(
-    storage: Storage, tg: FakeTelegram, service: DigestService, deliverer: Deliverer, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, deliverer: Deliverer, clock: Clock
 ) -> None:
     await seed(storage, clock, [-51])
     tg.set_chat(-51, "group")
@@ -124,7 +124,7 @@ async def test_group_migrated_to_supergroup_is_rekeyed_and_resent(
 
 
 async def test_server_errors_are_retried_with_backoff(
-    storage: Storage, tg: FakeTelegram, service: DigestService, deliverer: Deliverer, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, deliverer: Deliverer, clock: Clock
 ) -> None:
     await seed(storage, clock, [61])
     tg.fail_next("sendMessage", status=502, times=1)
@@ -135,7 +135,7 @@ async def test_server_errors_are_retried_with_backoff(
 
 
 async def test_server_errors_past_the_bound_leave_the_batch_for_later(
-    storage: Storage, tg: FakeTelegram, service: DigestService, deliverer: Deliverer, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, deliverer: Deliverer, clock: Clock
 ) -> None:
     await seed(storage, clock, [71])
     tg.fail_next("sendMessage", status=500, times=3)  # max_transient_attempts=3 in tests
@@ -151,7 +151,7 @@ async def test_server_errors_past_the_bound_leave_the_batch_for_later(
 
 
 async def test_other_400_is_logged_marked_failed_and_skipped(
-    storage: Storage, tg: FakeTelegram, service: DigestService, deliverer: Deliverer, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, deliverer: Deliverer, clock: Clock
 ) -> None:
     await seed(storage, clock, [81, 82])
     tg.fail_next(
@@ -169,7 +169,7 @@ async def test_other_400_is_logged_marked_failed_and_skipped(
 
 
 async def test_forum_topic_gets_its_thread(
-    storage: Storage, tg: FakeTelegram, service: DigestService, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, clock: Clock
 ) -> None:
     (source,) = await add_sources(storage, ["МИД РК"])
     await add_release(
@@ -184,7 +184,7 @@ async def test_forum_topic_gets_its_thread(
 async def test_stopped_deliverer_leaves_claims_for_recovery(
     storage: Storage,
     tg: FakeTelegram,
-    service: DigestService,
+    service: Broadcaster,
     deliverer: Deliverer,
     clock: Clock,
 ) -> None:

@@ -1,4 +1,5 @@
-"""The digest service: windows, advancing, concurrent ticks, instant pushes, handler lists."""
+"""The broadcaster and the reading service: windows, advancing, concurrent ticks, instant
+pushes, handler lists."""
 
 from __future__ import annotations
 
@@ -6,17 +7,18 @@ import asyncio
 from collections import Counter
 from datetime import timedelta
 
+from bot.digest.broadcast import Broadcaster
 from bot.digest.deliver import Deliverer
-from bot.digest.service import DigestService
+from bot.services.reading import ReadingService
 from storage.models import DeliveryMode
 from storage.store import Storage
 from tests.fakes.telegram_api import FakeTelegram, parse_html
-from tests.test_digest.conftest import Clock, links
+from tests.test_digest.conftest import Clock, links, make_broadcaster
 from tests.test_digest.factory import add_release, add_sources, add_subscriber
 
 
 async def test_concurrent_ticks_send_each_release_once(
-    storage: Storage, tg: FakeTelegram, service: DigestService, deliverer: Deliverer, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, deliverer: Deliverer, clock: Clock
 ) -> None:
     (source,) = await add_sources(storage, ["МИД РК"])
     for i in range(6):
@@ -32,7 +34,7 @@ async def test_concurrent_ticks_send_each_release_once(
         await add_subscriber(storage, chat, countries=["MX", "KZ"], next_at=clock.now)
     # A second service on the same storage shares no in-process state: only the ledger
     # stands between it and double sends.
-    other = DigestService(storage, deliverer, clock=clock, concurrency=8)
+    other = make_broadcaster(storage, deliverer, clock)
     results = await asyncio.gather(
         service.send_due_digests(), service.send_due_digests(), other.send_due_digests()
     )
@@ -45,7 +47,7 @@ async def test_concurrent_ticks_send_each_release_once(
 
 
 async def test_nothing_new_sends_nothing_but_advances(
-    storage: Storage, tg: FakeTelegram, service: DigestService, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, clock: Clock
 ) -> None:
     subscriber = await add_subscriber(storage, 7, countries=["MX"], next_at=clock.now)
     assert await service.send_due_digests() == 0
@@ -58,7 +60,7 @@ async def test_nothing_new_sends_nothing_but_advances(
 
 
 async def test_first_digest_covers_24_hours_then_only_what_is_new(
-    storage: Storage, tg: FakeTelegram, service: DigestService, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, clock: Clock
 ) -> None:
     (source,) = await add_sources(storage, ["МИД РК"])
     await add_release(
@@ -79,7 +81,7 @@ async def test_first_digest_covers_24_hours_then_only_what_is_new(
 
 
 async def test_a_long_digest_goes_out_in_several_messages(
-    storage: Storage, tg: FakeTelegram, service: DigestService, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, clock: Clock
 ) -> None:
     (source,) = await add_sources(storage, ["МИД РК"])
     summary = "Длинное содержание новости с подробностями. " * 15
@@ -101,7 +103,7 @@ async def test_a_long_digest_goes_out_in_several_messages(
 
 
 async def test_instant_pushes_batch_fresh_releases_once(
-    storage: Storage, tg: FakeTelegram, service: DigestService, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, clock: Clock
 ) -> None:
     (source,) = await add_sources(storage, ["МИД РК"])
     subscriber = await add_subscriber(
@@ -132,26 +134,27 @@ async def test_instant_pushes_batch_fresh_releases_once(
 
 
 async def test_digest_now_marks_what_it_shows_then_repeats_the_last_day(
-    storage: Storage, service: DigestService, clock: Clock
+    storage: Storage, tg: FakeTelegram, reader: ReadingService, clock: Clock
 ) -> None:
     (source,) = await add_sources(storage, ["МИД РК"])
     await add_release(
         storage, source, "d1", countries=["MX"], ingested=clock.now - timedelta(hours=3)
     )
     subscriber = await add_subscriber(storage, 12, countries=["MX"])
-    first = await service.digest_now(subscriber)
-    assert len(first) == 1
-    assert "d1" in first[0]
+    assert await reader.digest_for(subscriber) == 1
+    (first,) = tg.messages_for(12)
+    assert "d1" in first.raw_text
     assert await storage.deliveries.release_ids(subscriber.id) != []
-    again = await service.digest_now(subscriber)  # nothing new: the last 24 h again
-    assert len(again) == 1
-    assert "d1" in again[0]
+    assert await reader.digest_for(subscriber) == 1  # nothing new: the last 24 h again
+    again = tg.messages_for(12)[1]
+    assert "d1" in again.raw_text
     nobody = await add_subscriber(storage, 13, countries=["FR"])
-    assert await service.digest_now(nobody) == []
+    assert await reader.digest_for(nobody) == 0
+    assert tg.messages_for(13) == []
 
 
 async def test_latest_and_search_render(
-    storage: Storage, service: DigestService, clock: Clock
+    storage: Storage, reader: ReadingService, clock: Clock
 ) -> None:
     (source,) = await add_sources(storage, ["МИД РК"])
     for i in range(5):
@@ -164,20 +167,20 @@ async def test_latest_and_search_render(
             ingested=clock.now - timedelta(hours=i),
         )
     subscriber = await add_subscriber(storage, 14, countries=["MX"])
-    (latest,) = await service.latest(subscriber, 3)
+    (latest,) = await reader.latest_for(subscriber, 3)
     text = parse_html(latest).text
     assert [line for line in text.splitlines() if line.startswith("Мексика <")] == [
         "Мексика <0>",
         "Мексика <1>",
         "Мексика <2>",
     ]
-    (found,) = await service.search("мексика", ["мексика"], zone="UTC")
+    (found,) = await reader.search_terms("мексика", ["мексика"], zone="UTC")
     assert "Найдено: 5" in parse_html(found).text
-    assert await service.search("ничего", ["ничего"], zone="UTC") == []
+    assert await reader.search_terms("ничего", ["ничего"], zone="UTC") == []
 
 
 async def test_recover_resends_batches_left_claimed(
-    storage: Storage, tg: FakeTelegram, service: DigestService, clock: Clock
+    storage: Storage, tg: FakeTelegram, service: Broadcaster, clock: Clock
 ) -> None:
     (source,) = await add_sources(storage, ["МИД РК"])
     rid = await add_release(storage, source, "k", countries=["MX"], ingested=clock.now)

@@ -14,8 +14,9 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import Application, build_application
+from bot.app import Application
 from bot.digest.deliver import DeliveryStats
+from bot.factory import build_application
 from bot.nlp.toolkit import NlpToolkit
 from bot.ops.metrics import Metrics
 from tests.fakes.site import PARAGRAPHS_BAKU, PARAGRAPHS_TASHKENT, FakeSite, article_page, rss2_feed
@@ -114,7 +115,7 @@ async def test_healthz_before_any_ingest(polling: Polling) -> None:
 
 async def test_healthz_reports_the_last_successful_ingest(polling: Polling) -> None:
     before = datetime.now(UTC).replace(microsecond=0)  # the database keeps whole seconds
-    await polling.app.ingest_all()
+    await polling.app.ingest.ingest_all()
     after = datetime.now(UTC)
     status, body = await polling.healthz()
     assert status == 200
@@ -148,7 +149,7 @@ async def test_metrics_expose_every_figure(polling: Polling) -> None:
 
 
 async def test_ingest_grows_the_counters(polling: Polling) -> None:
-    await polling.app.ingest_all()
+    await polling.app.ingest.ingest_all()
     families = await polling.metrics()
     # rss2_feed: three releases, one item repeated.
     assert _sample(families, "depesha_releases_ingested_total") == 3
@@ -157,7 +158,7 @@ async def test_ingest_grows_the_counters(polling: Polling) -> None:
         _sample(families, "depesha_source_failures_total", source=HEALTHY)
 
     # A second poll finds nothing new: the counter counts releases, not polls.
-    await polling.app.ingest_all()
+    await polling.app.ingest.ingest_all()
     families = await polling.metrics()
     assert _sample(families, "depesha_releases_ingested_total") == 3
     assert _sample(families, "depesha_source_failures_total", source=FAILING) == 2

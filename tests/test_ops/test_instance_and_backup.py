@@ -260,8 +260,8 @@ async def test_backup_of_a_live_database_then_restore(
 
 
 async def test_backup_in_process_and_of_a_missing_database(tmp_path: Path) -> None:
-    from bot.app import run_backup
     from bot.config import ConfigError, Settings
+    from bot.runners import run_backup
 
     database = tmp_path / "bot.sqlite3"
     settings = Settings(_env_file=None, database_path=database)

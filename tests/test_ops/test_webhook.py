@@ -13,8 +13,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import Application, build_application
+from bot.app import Application
 from bot.config import ConfigError
+from bot.factory import build_application
 from bot.nlp.toolkit import NlpToolkit
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_ops.conftest import free_port, make_settings, wait_until

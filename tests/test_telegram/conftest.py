@@ -2,7 +2,7 @@
 real migrated SQLite file, real NLP objects (built once per session).
 
 ``running_app`` starts the application exactly as ``depesha run`` does, through
-``bot.app.build_application``, with test seams for the clock, throttling and retries.
+``bot.factory.build_application``, with test seams for the clock, throttling and retries.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application
 from bot.config import Settings
+from bot.factory import build_application
 from bot.nlp.analyzer import Analyzer
 from bot.nlp.countries import CountryGazetteer
 from bot.nlp.morph import Morphology

@@ -10,7 +10,7 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    """Fresh routers in matching order (each module's router can join one dispatcher)."""
+    """Fresh routers in matching order, built anew for each dispatcher."""
     from bot.telegram.handlers import (
         admin,
         digest,
@@ -34,11 +34,16 @@ def get_routers() -> list[Router]:
         fallback.router,
         errors.router,
     ]
-    for router in routers:
-        # A router joins one parent. Tests and benchmarks build several dispatchers in one
-        # process, so a router still attached to an earlier one is released first.
-        parent = router.parent_router
-        if parent is not None:
-            parent.sub_routers.remove(router)
-            router._parent_router = None
-    return routers
+    return [_fresh(router) for router in routers]
+
+
+def _fresh(template: Router) -> Router:
+    """A new router holding ``template``'s handlers. A router joins one parent, and tests
+    and benchmarks build several dispatchers in one process, so each dispatcher gets its
+    own routers and the modules' routers stay templates that never join one. (The
+    modules' routers carry handlers only: router-level filters or middlewares would have
+    to be copied here too.)"""
+    router = Router(name=template.name)
+    for event, observer in template.observers.items():
+        router.observers[event].handlers.extend(observer.handlers)
+    return router

@@ -45,8 +45,8 @@ async def _search(bot: Bot, chat: ChatRef, reading: ReadingService, query: str) 
 
 @router.message(Command("digest"))
 async def digest(message: Message, bot: Bot, chat: ChatRef, reading: ReadingService) -> None:
-    messages = await reading.digest(chat)
-    await replies.send_all(bot, chat, messages or [texts.NOTHING_NEW])
+    if not await reading.digest(chat):  # the digest itself goes out through the ledger
+        await replies.send(bot, chat, texts.NOTHING_NEW)
 
 
 @router.callback_query(MenuCb.filter(F.target == "digest"))
@@ -54,8 +54,8 @@ async def digest_button(
     callback: CallbackQuery, bot: Bot, chat: ChatRef, reading: ReadingService
 ) -> None:
     await callback.answer()
-    messages = await reading.digest(chat)
-    await replies.send_all(bot, chat, messages or [texts.NOTHING_NEW])
+    if not await reading.digest(chat):
+        await replies.send(bot, chat, texts.NOTHING_NEW)
 
 
 @router.message(Command("latest"))

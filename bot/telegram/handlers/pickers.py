@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.services.chats import ChatRef
 from bot.services.subscriptions import SubscriptionService
 from bot.telegram import keyboards, replies, texts
+from bot.telegram.flags import ADMIN_ONLY
 from bot.telegram.keyboards import (
     CountryPageCb,
     CountrySearchCb,
@@ -110,7 +111,7 @@ async def country_search_not_text(message: Message) -> None:
     await message.answer(texts.COUNTRY_SEARCH_TEXT_ONLY)
 
 
-@router.callback_query(CountryToggleCb.filter(), flags={"group_admin": True})
+@router.callback_query(CountryToggleCb.filter(), flags=ADMIN_ONLY)
 async def toggle_country(
     callback: CallbackQuery,
     callback_data: CountryToggleCb,
@@ -149,7 +150,7 @@ async def topics_button(
     await replies.send(bot, chat, texts.TOPICS_HEADER, keyboards.topic_picker(chosen))
 
 
-@router.callback_query(TopicToggleCb.filter(), flags={"group_admin": True})
+@router.callback_query(TopicToggleCb.filter(), flags=ADMIN_ONLY)
 async def toggle_topic(
     callback: CallbackQuery,
     callback_data: TopicToggleCb,

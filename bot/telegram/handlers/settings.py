@@ -16,12 +16,11 @@ from bot.services.chats import (
     UnknownTimezoneError,
 )
 from bot.telegram import keyboards, replies, texts
+from bot.telegram.flags import ADMIN_ONLY
 from bot.telegram.keyboards import MenuCb, ModeCb, StopCb, TimeCb, ZoneCb
 from storage.models import Subscriber
 
 router = Router(name=__name__)
-
-ADMIN_ONLY = {"group_admin": True}
 
 
 def _settings_text(subscriber: Subscriber, clock: Clock) -> str:

@@ -9,12 +9,13 @@ from aiogram.types import CallbackQuery, Message
 from bot.clock import Clock
 from bot.services.chats import ChatRef, ChatService
 from bot.telegram import keyboards, replies, texts
+from bot.telegram.flags import ADMIN_ONLY
 from bot.telegram.keyboards import MenuCb
 
 router = Router(name=__name__)
 
 
-@router.message(CommandStart(), flags={"group_admin": True})
+@router.message(CommandStart(), flags=ADMIN_ONLY)
 async def start(message: Message, chat: ChatRef, chats: ChatService, clock: Clock) -> None:
     registration = await chats.start(chat)
     subscriber = registration.subscriber

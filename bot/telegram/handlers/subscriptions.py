@@ -10,12 +10,13 @@ from bot.clock import Clock
 from bot.services.chats import ChatRef
 from bot.services.subscriptions import RequestTooLongError, SubscriptionService
 from bot.telegram import keyboards, replies, texts
+from bot.telegram.flags import ADMIN_ONLY
 from bot.telegram.keyboards import MenuCb, UnsubscribeCb
 
 router = Router(name=__name__)
 
 
-@router.message(Command("subscribe"), flags={"group_admin": True})
+@router.message(Command("subscribe"), flags=ADMIN_ONLY)
 async def subscribe(
     message: Message, command: CommandObject, chat: ChatRef, subscriptions: SubscriptionService
 ) -> None:
@@ -30,7 +31,7 @@ async def subscribe(
     await message.answer(texts.subscribe_report(report))
 
 
-@router.message(Command("unsubscribe"), flags={"group_admin": True})
+@router.message(Command("unsubscribe"), flags=ADMIN_ONLY)
 async def unsubscribe(
     message: Message, command: CommandObject, chat: ChatRef, subscriptions: SubscriptionService
 ) -> None:
@@ -64,7 +65,7 @@ async def unsubscribe_button(
     )
 
 
-@router.callback_query(UnsubscribeCb.filter(), flags={"group_admin": True})
+@router.callback_query(UnsubscribeCb.filter(), flags=ADMIN_ONLY)
 async def remove_one(
     callback: CallbackQuery,
     callback_data: UnsubscribeCb,

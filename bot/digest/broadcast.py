@@ -1,10 +1,9 @@
-"""The digest service: what the scheduler and the Telegram handlers ask of digests.
+"""The broadcaster: scheduled digests, instant pushes and the ledger protocol around them.
 
-One object, built once in bot/app.py and shared: the minute tick calls ``tick()``
-(``send_due_digests`` + ``push_instant`` + the pending sweep), the handlers call
-``digest_now``, ``latest`` and ``search``, start-up calls ``recover`` and shutdown
-``shutdown``. The pipeline is storage → compose (pure) → render (pure) → ledger claim →
-``Deliverer``.
+One object, built once by bot/factory.py and shared: the minute tick calls ``tick()``
+(``send_due_digests`` + ``push_instant`` + the pending sweep), start-up calls ``recover``
+and shutdown ``shutdown``. Each subscriber's round is storage → ``PageBuilder`` (pure) →
+ledger claim → ``Deliverer``.
 
 Ledger protocol (DESIGN §7): a scheduled digest's messages are claimed, each message as
 its own batch, in the same transaction that advances the subscriber's next digest time;
@@ -21,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
+import sqlite3
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -31,28 +30,12 @@ from typing import Final, TypeVar
 from zoneinfo import ZoneInfoNotFoundError
 
 from bot.clock import Clock
-from bot.digest.compose import (
-    MAX_DIGEST_ITEMS,
-    Lemmatizer,
-    build_items,
-    compose_digest,
-    newest_first,
-    plain_words,
-    rank,
-)
+from bot.digest.builder import Materials, PageBuilder, load_materials
 from bot.digest.deliver import Deliverer, Outcome, moved
-from bot.digest.render import (
-    CountryName,
-    Page,
-    render_batch,
-    render_digest,
-    render_instant,
-    render_latest,
-    render_search,
-)
+from bot.digest.render import Page
 from bot.digest.schedule import next_digest_at, parse_local_time
 from storage.deliveries import PendingBatch
-from storage.models import DeliveryMode, Release, Subscriber, SubscriberStatus
+from storage.models import DeliveryMode, Subscriber, SubscriberStatus
 from storage.store import Storage
 
 log = logging.getLogger(__name__)
@@ -65,10 +48,6 @@ FIRST_DIGEST_WINDOW: Final = timedelta(hours=24)
 #: before its transaction commits, so one committed just after a digest read could carry
 #: a time before it. The ledger drops what was delivered, so the overlap costs nothing.
 SINCE_OVERLAP: Final = timedelta(minutes=10)
-#: /digest looks this far back for releases not yet sent (a new subscriber's first look).
-DIGEST_NOW_WINDOW: Final = timedelta(days=7)
-#: /latest looks this far back: it bounds the index scan for popular subscriptions.
-LATEST_WINDOW: Final = timedelta(days=30)
 #: Releases read per digest. The digest shows MAX_DIGEST_ITEMS; reading more only makes
 #: the "N новостей" count exact up to this, which no day of real sources exceeds.
 MATCH_LIMIT: Final = 500
@@ -84,10 +63,6 @@ STALE_PENDING_AFTER: Final = timedelta(minutes=5)
 DEFAULT_CONCURRENCY: Final = 100
 #: Subscribers read per due-query page.
 DUE_PAGE: Final = 1000
-LATEST_DEFAULT: Final = 10
-LATEST_MAX: Final = 50
-SEARCH_DEFAULT: Final = 10
-DEFAULT_DIGEST_TIME: Final = dt_time(9, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,30 +71,28 @@ class _Batch:
     texts: tuple[str, ...]
 
 
-class DigestService:
-    """Digests, lists and pushes for one storage and one deliverer.
+class Broadcaster:
+    """Scheduled digests, instant pushes and the pending sweep for one storage and deliverer.
 
-    ``country_name`` turns ISO codes into Russian names for tags (the gazetteer's
-    ``name``); ``lemmatize`` turns headlines into lemmas for keyword relevance.
+    ``default_digest_time`` (DEFAULT_DIGEST_TIME) is used for a subscriber whose stored
+    time cannot be read; ``concurrency`` is how many subscribers are worked on at once.
     """
 
     def __init__(
         self,
         storage: Storage,
         deliverer: Deliverer,
+        builder: PageBuilder,
         *,
         clock: Clock,
-        country_name: CountryName = lambda code: code,
-        lemmatize: Lemmatizer = plain_words,
-        max_items: int = MAX_DIGEST_ITEMS,
+        default_digest_time: dt_time,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self._storage = storage
         self.deliverer = deliverer
+        self.builder = builder
         self._clock = clock
-        self._country_name = country_name
-        self._lemmatize = lemmatize
-        self._max_items = max_items
+        self._default_time = default_digest_time
         self._concurrency = concurrency
         self._busy: set[int] = set()  # subscriber ids being worked on in this process
         self._in_flight: set[str] = set()  # batches claimed here and not yet finished
@@ -127,9 +100,11 @@ class DigestService:
         self._active = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        #: CPU seconds spent composing and rendering (this thread only), for metrics.
-        self.compose_cpu_seconds = 0.0
-        self.digests_composed = 0
+
+    @property
+    def compose_cpu_seconds(self) -> float:
+        """CPU seconds spent composing and rendering, for metrics and the benchmark."""
+        return self.builder.cpu_seconds
 
     # ------------------------------------------------------------------ scheduler side
 
@@ -147,9 +122,13 @@ class DigestService:
         everything stored since the previous one that the chat has not received.
         """
         now = self._clock()
+        due = _DueRound(self._storage, now, stopping=lambda: self.deliverer.stopping)
         async with self._running():
             return await self._pool(
-                self._due(now), lambda sub: self._send_digest(sub, now), key=_subscriber_id
+                due.subscribers(),
+                lambda sub: self._send_digest(sub, now),
+                key=_subscriber_id,
+                done=due.done,
             )
 
     async def push_instant(self) -> int:
@@ -215,75 +194,27 @@ class DigestService:
         if self._active:
             log.warning("shutdown: %d delivery rounds still running", self._active)
 
-    # ------------------------------------------------------------------ handler side
+    # ------------------------------------------------------------------ on request
 
-    async def digest_now(self, subscriber: Subscriber) -> list[str]:
-        """Messages for /digest: matching releases not yet sent to this chat, recorded as
-        sent (the caller replies with them at once); when none are new, the matching
-        releases of the last 24 hours again. [] when nothing matches at all."""
-        now = self._clock()
-        releases = await self._storage.releases.matching(
-            subscriber.id, since=now - DIGEST_NOW_WINDOW, limit=MATCH_LIMIT
-        )
-        fresh = bool(releases)
+    async def on_request(self, subscriber: Subscriber, pages: list[Page], *, fresh: bool) -> int:
+        """/digest: send ``pages`` to the subscriber; return the messages sent.
+
+        Fresh pages (releases the chat has not received) go through the same protocol as
+        a scheduled digest (DESIGN §7.1): each claimed as its own batch, sent, marked; a
+        reply that fails (retries spent, a shutdown, a kill) stays claimed for the sweep or
+        the next start, a blocked chat gives its claims back — nothing is lost for the next
+        digest. The schedule is not moved. Pages shown again (nothing new) record nothing.
+        Either way the messages go through the shared rate limiter.
+        """
+        if not pages:
+            return 0
         if not fresh:
-            releases = await self._storage.releases.matching(
-                subscriber.id,
-                since=now - FIRST_DIGEST_WINDOW,
-                limit=MATCH_LIMIT,
-                undelivered_only=False,
-            )
-        if not releases:
-            return []
-        pages = await self._compose_pages(subscriber, releases, now)
-        if not fresh:
-            return [page.text for page in pages]
-        batch = _new_batch()
-        ids = [rid for page in pages for rid in page.release_ids]
-        async with self._storage.db.transaction() as tx:
-            claimed = set(
-                await self._storage.deliveries.claim(tx, subscriber.id, ids, batch=batch, now=now)
-            )
-            await self._storage.deliveries.mark_sent(tx, subscriber.id, batch, now)
-        texts: list[str] = []
-        for page in pages:
-            texts.extend(self._keep_claimed(page, claimed, subscriber.timezone, now))
-        return texts
-
-    async def latest(self, subscriber: Subscriber, n: int = LATEST_DEFAULT) -> list[str]:
-        """Messages for /latest: the ``n`` newest matching stories (clamped to 1…LATEST_MAX),
-        delivered or not; [] when nothing matches."""
-        n = max(1, min(n, LATEST_MAX))
+            texts = [page.text for page in pages]
+            return (await self.deliverer.deliver(subscriber, None, texts)).messages_sent
         now = self._clock()
-        releases = await self._storage.releases.matching(
-            subscriber.id, since=now - LATEST_WINDOW, limit=n * 4, undelivered_only=False
-        )
-        subscriptions = await self._storage.subscriptions.for_subscriber(subscriber.id)
-        members = await self._members(releases)
-        items = newest_first(
-            build_items(subscriptions, releases, members, lemmatize=self._lemmatize)
-        )[:n]
-        pages = render_latest(
-            items, zone=subscriber.timezone, now=now, country_name=self._country_name
-        )
-        return [page.text for page in pages]
-
-    async def search(
-        self,
-        query: str,
-        terms: Sequence[str],
-        *,
-        zone: str,
-        limit: int = SEARCH_DEFAULT,
-    ) -> list[str]:
-        """Messages for /search: ``query`` as typed (shown), ``terms`` its lemmas (searched),
-        best match first; [] when nothing is found."""
-        now = self._clock()
-        releases = await self._storage.releases.search(terms, limit=limit * 2)
-        members = await self._members(releases)
-        items = build_items((), releases, members, lemmatize=self._lemmatize)[:limit]
-        pages = render_search(query, items, zone=zone, now=now, country_name=self._country_name)
-        return [page.text for page in pages]
+        async with self._running():
+            batches = await self._claim(subscriber, pages, now, next_digest_at=None, advance=False)
+            return await self._send_batches(subscriber, batches)
 
     # ------------------------------------------------------------------ workers
 
@@ -293,12 +224,28 @@ class DigestService:
             if subscriber.last_digest_at is None
             else subscriber.last_digest_at - SINCE_OVERLAP
         )
-        releases = await self._storage.releases.matching(
-            subscriber.id, since=since, limit=MATCH_LIMIT
-        )
-        pages = await self._compose_pages(subscriber, releases, now) if releases else []
+        pages: list[Page] = []
+        poison: dict[int, str] = {}
+        try:
+            releases = await self._storage.releases.matching(
+                subscriber.id, since=since, limit=MATCH_LIMIT
+            )
+            if releases:
+                materials = await load_materials(self._storage, subscriber.id, releases)
+                pages, poison = self._isolated(
+                    subscriber, materials, lambda m: self.builder.digest(subscriber, m, now=now)
+                )
+        except sqlite3.OperationalError:
+            raise  # busy or locked: the next tick tries this subscriber again
+        except Exception:
+            # A row that cannot be read: skip this round rather than fail every minute for
+            # good and keep the subscriber at the head of the due query.
+            log.exception(
+                "digest for subscriber %s failed; skipped until its next time", subscriber.id
+            )
+            self.deliverer.stats.digests_failed += 1
         batches = await self._claim(
-            subscriber, pages, now, next_digest_at=self._next_time(subscriber, now)
+            subscriber, pages, now, next_digest_at=self._next_time(subscriber, now), poison=poison
         )
         sent = await self._send_batches(subscriber, batches)
         if sent and subscriber.next_digest_at is not None:
@@ -316,17 +263,13 @@ class DigestService:
         )
         if not releases:
             return 0
-        subscriptions = await self._storage.subscriptions.for_subscriber(subscriber.id)
-        members = await self._members(releases)
-        started = time.thread_time()
-        items = newest_first(
-            build_items(subscriptions, releases, members, lemmatize=self._lemmatize)
+        materials = await load_materials(self._storage, subscriber.id, releases)
+        pages, poison = self._isolated(
+            subscriber,
+            materials,
+            lambda m: self.builder.instant(m, zone=subscriber.timezone, now=now),
         )
-        pages = render_instant(
-            items, zone=subscriber.timezone, now=now, country_name=self._country_name
-        )
-        self.compose_cpu_seconds += time.thread_time() - started
-        batches = await self._claim(subscriber, pages, now, next_digest_at=None)
+        batches = await self._claim(subscriber, pages, now, next_digest_at=None, poison=poison)
         return await self._send_batches(subscriber, batches)
 
     async def _resend(self, subscriber_id: int, pending: list[PendingBatch], now: datetime) -> int:
@@ -338,16 +281,17 @@ class DigestService:
         if subscriber.status is SubscriberStatus.BLOCKED:
             await self._release([p.batch for p in pending], subscriber.id)
             return 0
-        subscriptions = await self._storage.subscriptions.for_subscriber(subscriber.id)
         batches: list[_Batch] = []
         empty: list[str] = []
         for batch in pending:
             releases = await self._storage.releases.get_many(batch.release_ids)
-            members = await self._members(releases)
-            items = rank(build_items(subscriptions, releases, members, lemmatize=self._lemmatize))
-            pages = render_batch(
-                items, zone=subscriber.timezone, now=now, country_name=self._country_name
-            )
+            materials = await load_materials(self._storage, subscriber.id, releases)
+            try:
+                pages = self.builder.batch(materials, zone=subscriber.timezone, now=now)
+            except Exception as error:
+                # A batch that cannot be rebuilt would be retried by every sweep for good.
+                await self._fail_batch(subscriber, batch, error)
+                continue
             if pages:
                 batches.append(_Batch(batch.batch, tuple(page.text for page in pages)))
             else:
@@ -359,31 +303,62 @@ class DigestService:
 
     # ------------------------------------------------------------------ steps
 
-    async def _compose_pages(
-        self, subscriber: Subscriber, releases: Sequence[Release], now: datetime
-    ) -> list[Page]:
-        subscriptions = await self._storage.subscriptions.for_subscriber(subscriber.id)
-        members = await self._members(releases)
-        started = time.thread_time()
-        digest = compose_digest(
-            subscriber,
-            subscriptions,
-            releases,
-            members,
-            now=now,
-            max_items=self._max_items,
-            lemmatize=self._lemmatize,
-        )
-        pages = render_digest(digest, country_name=self._country_name)
-        # thread_time, not process_time: aiosqlite's thread works in parallel meanwhile.
-        self.compose_cpu_seconds += time.thread_time() - started
-        self.digests_composed += 1
-        return pages
+    def _isolated(
+        self,
+        subscriber: Subscriber,
+        materials: Materials,
+        build: Callable[[Materials], list[Page]],
+    ) -> tuple[list[Page], dict[int, str]]:
+        """``build(materials)``, leaving out the releases that make it fail (DESIGN §7.1).
 
-    async def _members(self, releases: Sequence[Release]) -> dict[int, list[Release]]:
-        if not releases:
-            return {}
-        return await self._storage.releases.cluster_members({r.cluster_id for r in releases})
+        Returns the pages and the releases left out, by id, with the reason. Only when
+        building everything raises is each release tried on its own; when none fails
+        alone (they fail only together), all of them are left out.
+        """
+        try:
+            return build(materials), {}
+        except Exception as error:
+            together = _reason(error)
+        poison: dict[int, str] = {}
+        for release in materials.releases:
+            try:
+                build(materials.only([release]))
+            except Exception as error:
+                poison[release.id] = _reason(error)
+        rest = [release for release in materials.releases if release.id not in poison]
+        pages: list[Page] = []
+        if poison and rest:
+            try:
+                pages = build(materials.only(rest))
+            except Exception as error:
+                poison.update({release.id: _reason(error) for release in rest})
+        elif not poison:
+            poison = {release.id: together for release in materials.releases}
+        for release_id, reason in poison.items():
+            log.error(
+                "subscriber %s: release %s skipped, cannot be composed or rendered: %s",
+                subscriber.id,
+                release_id,
+                reason,
+            )
+        self.deliverer.stats.releases_skipped += len(poison)
+        return pages, poison
+
+    async def _fail_batch(
+        self, subscriber: Subscriber, batch: PendingBatch, error: Exception
+    ) -> None:
+        log.error(
+            "subscriber %s: pending batch %s (releases %s) cannot be rebuilt: %s",
+            subscriber.id,
+            batch.batch,
+            list(batch.release_ids),
+            _reason(error),
+        )
+        self.deliverer.stats.releases_skipped += len(batch.release_ids)
+        async with self._storage.db.transaction() as tx:
+            await self._storage.deliveries.mark_failed(
+                tx, subscriber.id, batch.batch, error=_reason(error)
+            )
 
     async def _claim(
         self,
@@ -392,14 +367,27 @@ class DigestService:
         now: datetime,
         *,
         next_digest_at: datetime | None,
+        poison: dict[int, str] | None = None,
+        advance: bool = True,
     ) -> list[_Batch]:
-        """Claim every page as its own batch and advance the subscriber, atomically.
+        """Claim every page as its own batch and advance the subscriber, atomically;
+        ``poison`` (releases that cannot be rendered) is recorded as failed in the same
+        transaction, so no later digest tries them again for this subscriber.
 
         A page some of whose releases were claimed meanwhile (a concurrent tick) is
         re-rendered with only the items it still owns; one that owns none is dropped.
         """
         claims: list[tuple[str, Page, set[int]]] = []
         async with self._storage.db.transaction() as tx:
+            if poison:
+                failed = _new_batch()
+                await self._storage.deliveries.claim(
+                    tx, subscriber.id, list(poison), batch=failed, now=now
+                )
+                reasons = sorted(set(poison.values()))
+                await self._storage.deliveries.mark_failed(
+                    tx, subscriber.id, failed, error="; ".join(reasons)
+                )
             for page in pages:
                 batch = _new_batch()
                 ids = await self._storage.deliveries.claim(
@@ -407,9 +395,10 @@ class DigestService:
                 )
                 if ids:
                     claims.append((batch, page, set(ids)))
-            await self._storage.subscribers.advance(
-                tx, subscriber.id, next_digest_at=next_digest_at, last_digest_at=now
-            )
+            if advance:
+                await self._storage.subscribers.advance(
+                    tx, subscriber.id, next_digest_at=next_digest_at, last_digest_at=now
+                )
         batches = []
         for batch, page, claimed in claims:
             texts = self._keep_claimed(page, claimed, subscriber.timezone, now)
@@ -421,8 +410,7 @@ class DigestService:
         if claimed.issuperset(page.release_ids):
             return [page.text]
         kept = [item for item in page.items if claimed.intersection(item.release_ids)]
-        pages = render_batch(kept, zone=zone, now=now, country_name=self._country_name)
-        return [p.text for p in pages]
+        return [p.text for p in self.builder.items(kept, zone=zone, now=now)]
 
     async def _send_batches(self, subscriber: Subscriber, batches: Sequence[_Batch]) -> int:
         """Send a subscriber's batches in order; stop at the first that did not go out."""
@@ -451,7 +439,7 @@ class DigestService:
                 await self._storage.deliveries.release(tx, subscriber_id, batch)
 
     def _next_time(self, subscriber: Subscriber, now: datetime) -> datetime:
-        local = parse_local_time(subscriber.digest_time) or DEFAULT_DIGEST_TIME
+        local = parse_local_time(subscriber.digest_time) or self._default_time
         try:
             return next_digest_at(local, subscriber.timezone, after=now)
         except (ZoneInfoNotFoundError, ValueError):
@@ -460,30 +448,19 @@ class DigestService:
             )
             return next_digest_at(local, "UTC", after=now)
 
-    async def _due(self, now: datetime) -> AsyncIterator[Subscriber]:
-        """Due subscribers page by page; a page holding only ones already handed out (still
-        due because they failed) ends the round — the next tick tries them again."""
-        seen: set[int] = set()
-        while not self.deliverer.stopping:
-            page = await self._storage.subscribers.due(now, limit=DUE_PAGE)
-            fresh = [sub for sub in page if sub.id not in seen]
-            if not fresh:
-                return
-            for subscriber in fresh:
-                seen.add(subscriber.id)
-                yield subscriber
-
     async def _pool(
         self,
         source: AsyncIterable[T],
         work: Callable[[T], Awaitable[int]],
         *,
         key: Callable[[T], int],
+        done: Callable[[T], None] | None = None,
     ) -> int:
         """Run ``work`` over ``source`` with ``concurrency`` workers; return the sum.
 
         A subscriber already being worked on in this process (another round) is skipped;
-        one subscriber's failure is logged and does not stop the round.
+        one subscriber's failure is logged and does not stop the round. ``done`` is told
+        of every entry taken, worked on or skipped.
         """
         queue: asyncio.Queue[T | None] = asyncio.Queue(maxsize=self._concurrency)
         total = 0
@@ -492,16 +469,20 @@ class DigestService:
             nonlocal total
             while (entry := await queue.get()) is not None:
                 subscriber_id = key(entry)
-                if self.deliverer.stopping or subscriber_id in self._busy:
-                    continue
-                self._busy.add(subscriber_id)
                 try:
-                    sent = await work(entry)  # not `total += await …`: that reads total first
-                    total += sent
-                except Exception:
-                    log.exception("delivery to subscriber %s failed", subscriber_id)
+                    if self.deliverer.stopping or subscriber_id in self._busy:
+                        continue
+                    self._busy.add(subscriber_id)
+                    try:
+                        sent = await work(entry)  # not `total += await …`: reads total first
+                        total += sent
+                    except Exception:
+                        log.exception("delivery to subscriber %s failed", subscriber_id)
+                    finally:
+                        self._busy.discard(subscriber_id)
                 finally:
-                    self._busy.discard(subscriber_id)
+                    if done is not None:
+                        done(entry)
 
         workers = [asyncio.create_task(worker()) for _ in range(self._concurrency)]
         try:
@@ -527,9 +508,53 @@ class DigestService:
                 self._idle.set()
 
 
+class _DueRound:
+    """The due subscribers of one tick, page by page.
+
+    Subscribers are advanced when their round ends, also when it failed (poison
+    isolation), so each page brings new ones. A page holding only subscribers already
+    handed out means they are still being worked on: wait for them to finish and ask
+    again; if it still holds only those, they are due because they failed without being
+    advanced (a storage error), and the round ends — the next tick tries them again.
+    """
+
+    def __init__(self, storage: Storage, now: datetime, *, stopping: Callable[[], bool]) -> None:
+        self._storage = storage
+        self._now = now
+        self._stopping = stopping
+        self._seen: set[int] = set()
+        self._outstanding: set[int] = set()
+        self._settled = asyncio.Event()
+        self._settled.set()
+
+    def done(self, subscriber: Subscriber) -> None:
+        self._outstanding.discard(subscriber.id)
+        if not self._outstanding:
+            self._settled.set()
+
+    async def subscribers(self) -> AsyncIterator[Subscriber]:
+        while not self._stopping():
+            page = await self._storage.subscribers.due(self._now, limit=DUE_PAGE)
+            fresh = [sub for sub in page if sub.id not in self._seen]
+            if not fresh:
+                if not self._outstanding:
+                    return
+                await self._settled.wait()
+                continue
+            for subscriber in fresh:
+                self._seen.add(subscriber.id)
+                self._outstanding.add(subscriber.id)
+                self._settled.clear()
+                yield subscriber
+
+
 async def _iterate(values: Sequence[T]) -> AsyncIterator[T]:
     for value in values:
         yield value
+
+
+def _reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def _new_batch() -> str:
