@@ -321,9 +321,9 @@ def cpu_s() -> float:
 
 
 async def run(base: str, args: argparse.Namespace) -> int:
+    from bot import factory
     from bot.clock import utc_now
     from bot.ingest.fetch import Fetcher
-    from bot.ingest.pipeline import IngestPipeline
     from bot.ingest.sources_file import parse_sources
     from bot.nlp.analyzer import Analyzer
     from storage.store import Storage
@@ -343,7 +343,7 @@ async def run(base: str, args: argparse.Namespace) -> int:
         storage = await Storage.open(Path(tmp) / "depesha.sqlite3")
         try:
             async with Fetcher() as fetcher:
-                pipeline = IngestPipeline(
+                pipeline = factory.pipeline(
                     storage, fetcher, analyzer, clock=utc_now, default_interval_minutes=15
                 )
                 await pipeline.sync_sources(parse_sources(sources_toml(base, args.sources)))

@@ -125,6 +125,7 @@ def pipeline(
     clock: Clock,
     default_interval_minutes: int = 15,
     summarizer: AsyncSummarizer | None = None,
+    allow_private_networks: bool = False,
 ) -> IngestPipeline:
     """The ingest pipeline over a fetcher the caller owns (the demo's local one)."""
     return IngestPipeline(
@@ -134,6 +135,7 @@ def pipeline(
         clock=clock,
         default_interval_minutes=default_interval_minutes,
         summarizer=summarizer,
+        allow_private_networks=allow_private_networks,
     )
 
 
@@ -156,6 +158,7 @@ def ingest_service(
             clock=clock,
             default_interval_minutes=settings.ingest_interval_minutes,
             summarizer=llm,
+            allow_private_networks=settings.allow_private_networks,
         ),
         sources_file=settings.sources_file,
         metrics=metrics,

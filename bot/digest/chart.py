@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from bot.digest.render import plural
 from bot.digest.weekly import CompanionGroup, TermCount, WeeklyReview
 from bot.digest.weekly_text import week_period
+from bot.presentation import plural
 
 if TYPE_CHECKING:
     from matplotlib.backends.backend_agg import RendererAgg

@@ -17,16 +17,13 @@ from typing import Final
 
 from bot.digest.compose import DigestItem
 from bot.digest.render import (
-    MAX_MESSAGE_UNITS,
-    MONTHS_GENITIVE,
     CountryName,
     Page,
     flag,
-    plural,
     render_item,
-    telegram_length,
 )
 from bot.digest.weekly import CompanionGroup, ReviewWeeks, TermCount, Week, WeeklyReview
+from bot.presentation import MAX_MESSAGE_UNITS, MONTHS_GENITIVE, plural, telegram_length
 from storage.models import SubscriptionKind
 
 #: Telegram's limit for a media caption, in UTF-16 units after parsing.

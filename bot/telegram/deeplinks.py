@@ -24,8 +24,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bot.digest.render import MAX_MESSAGE_UNITS, flag, telegram_length
+from bot.digest.render import flag
 from bot.nlp.taxonomy import TOPIC_LABELS
+from bot.presentation import MAX_MESSAGE_UNITS, telegram_length
 from bot.telegram.texts import esc
 from storage.models import Subscription, SubscriptionKind
 

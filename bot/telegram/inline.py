@@ -23,14 +23,8 @@ from aiogram.types import (
 )
 
 from bot.digest.compose import DigestItem
-from bot.digest.render import (
-    LINK_PREVIEW_DISABLED,
-    MAX_MESSAGE_UNITS,
-    PARSE_MODE,
-    CountryName,
-    clip,
-    render_item,
-)
+from bot.digest.render import LINK_PREVIEW_DISABLED, PARSE_MODE, CountryName, render_item
+from bot.presentation import MAX_MESSAGE_UNITS, clip
 
 #: Results per answer (issue 14). Telegram allows 50; twenty fill a phone's list twice
 #: over and keep the answer small enough to arrive while the user is still typing.

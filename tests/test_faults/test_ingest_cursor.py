@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from aiogram import Bot
 
+from bot.digest.broadcast import Broadcaster
 from bot.digest.deliver import Deliverer
 from bot.digest.ratelimit import RateLimiter
-from bot.digest.service import DigestService
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import IngestPipeline, IngestReport
 from bot.ingest.sources_file import parse_sources
@@ -26,6 +26,7 @@ from storage.models import DeliveryMode
 from storage.store import Storage
 from tests.fakes.site import FakeSite
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
+from tests.test_digest.conftest import make_broadcaster
 from tests.test_digest.factory import add_subscriber, make_bot
 from tests.test_faults.ingest_support import Clock, Entry, FakeAnalyzer, distinct_body, rss
 
@@ -91,12 +92,12 @@ async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
 
 
 @pytest.fixture
-def service(bot: Bot, storage: Storage, clock: Clock) -> DigestService:
+def service(bot: Bot, storage: Storage, clock: Clock) -> Broadcaster:
     limiter = RateLimiter(1000, chat_interval=0.0, group_interval=0.0)
     deliverer = Deliverer(
         bot, storage, limiter, clock=clock, max_transient_attempts=3, backoff_base=0.01
     )
-    return DigestService(storage, deliverer, clock=clock, concurrency=4)
+    return make_broadcaster(storage, deliverer, clock)
 
 
 def links(messages: list[SentMessage]) -> set[str]:
@@ -117,7 +118,7 @@ async def test_a_poll_held_across_two_ticks_loses_nothing(
     storage: Storage,
     fetcher: Fetcher,
     clock: Clock,
-    service: DigestService,
+    service: Broadcaster,
     tg: FakeTelegram,
 ) -> None:
     site.add("/slow", feed(site, ["s1"], slow=False))
