@@ -332,6 +332,9 @@ def _llm_summarizer(settings: Settings) -> LLMSummarizer | None:
 
 
 async def _open_storage(path: Path) -> Storage:
+    # Refused here: a failed aiosqlite connect finishes in its thread after the loop is gone.
+    if path.is_dir():  # noqa: ASYNC240 — one stat at start-up
+        raise ConfigError(f"DATABASE_PATH {path} cannot be opened: it is a directory")
     try:
         return await Storage.open(path)
     except SchemaTooNewError as error:

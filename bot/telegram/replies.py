@@ -10,11 +10,12 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.digest.render import MAX_MESSAGE_UNITS, telegram_length
 from bot.services.chats import ChatRef
 
-#: Telegram's limit is 4096 characters after parsing; joined blocks stay under this in raw
-#: HTML, which is never shorter than the parsed text.
-MAX_MESSAGE_CHARS: Final = 4000
+#: A single block longer than Telegram's limit is cut at this many raw characters, which
+#: in UTF-16 units after parsing is never more than 4096 (astral characters count 2).
+MAX_BLOCK_CHARS: Final = MAX_MESSAGE_UNITS // 2
 
 
 async def send(
@@ -33,14 +34,15 @@ async def send_all(bot: Bot, chat: ChatRef, messages: Sequence[str]) -> None:
 
 
 def pack(blocks: Sequence[str], separator: str = "\n\n") -> list[str]:
-    """Join text blocks into as few messages as fit ``MAX_MESSAGE_CHARS``, splitting only
-    between blocks (a single oversized block is cut at the limit)."""
+    """Join HTML text blocks into as few messages as fit Telegram's limit (4096 UTF-16
+    units of the parsed text), splitting only between blocks (a single oversized block is
+    cut short; blocks are expected to be far smaller)."""
     messages: list[str] = []
     current = ""
     for raw in blocks:
-        block = raw[:MAX_MESSAGE_CHARS]
+        block = raw if telegram_length(raw) <= MAX_MESSAGE_UNITS else raw[:MAX_BLOCK_CHARS]
         candidate = f"{current}{separator}{block}" if current else block
-        if len(candidate) <= MAX_MESSAGE_CHARS:
+        if telegram_length(candidate) <= MAX_MESSAGE_UNITS:
             current = candidate
             continue
         if current:

@@ -50,7 +50,7 @@ async def _serving(tmp_path: Path, tg: FakeTelegram, language: NlpToolkit) -> As
     """One start of the bot in webhook mode without WEBHOOK_SECRET; yields its URL."""
     from bot.app import build_application
 
-    tmp_path.mkdir()
+    tmp_path.mkdir()  # noqa: ASYNC240 — a test's temporary folder, instantly
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
     settings = make_settings(tmp_path, tg.token, tg.base_url, webhook_url=url, webhook_port=port)

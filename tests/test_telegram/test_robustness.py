@@ -43,7 +43,7 @@ async def test_handler_failure_gets_an_apology_and_a_logged_traceback(
         raise RuntimeError("database on fire")
 
     with monkeypatch.context() as patch:
-        patch.setattr(app.chats, "ensure", broken)
+        patch.setattr(app.chats, "get", broken)
         reply = await app.say(USER_ID, "/subscriptions")
         assert "Что-то пошло не так" in reply.text
         menu_message = await app.say(USER_ID, "/help")
@@ -88,7 +88,12 @@ async def test_buttons_after_stop_still_answer(app: App) -> None:
     # A second tap that raced the edit (the button was still on screen).
     app.tg.push_callback(USER_ID, data, confirm.message_id, check_button=False)
     assert "уже нет" in (await app.tg.next_message(USER_ID)).text
-    await app.press(USER_ID, picker, "Спорт")  # an old picker re-registers the chat
+    # An old picker does not bring the deleted chat back: it says so and offers /start.
+    await app.press(USER_ID, picker, "Спорт")
+    assert "/start" in (await app.tg.next_message(USER_ID)).text
+    assert await app.storage.subscribers.get(USER_ID) is None
+    await app.say(USER_ID, "/start")
+    await app.press(USER_ID, picker, "Спорт")
     await app.tg.next_message(USER_ID)
     assert await app.storage.subscribers.get(USER_ID) is not None
 

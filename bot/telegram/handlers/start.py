@@ -10,11 +10,12 @@ from bot.clock import Clock
 from bot.services.chats import ChatRef, ChatService
 from bot.telegram import keyboards, replies, texts
 from bot.telegram.keyboards import MenuCb
+from bot.telegram.middlewares import ADMIN_ONLY
 
 router = Router(name=__name__)
 
 
-@router.message(CommandStart(), flags={"group_admin": True})
+@router.message(CommandStart(), flags=ADMIN_ONLY)
 async def start(message: Message, chat: ChatRef, chats: ChatService, clock: Clock) -> None:
     registration = await chats.start(chat)
     subscriber = registration.subscriber
