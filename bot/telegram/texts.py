@@ -456,13 +456,14 @@ def stats(data: Stats, now: datetime) -> str:
 
 
 def sources(health: Sequence[SourceHealth], now: datetime) -> list[str]:
-    """/sources: one block per source; returns the blocks (the caller splits messages)."""
+    """/sources: one block per source, each far below Telegram's limit (names and errors
+    are clipped); returns the blocks (the caller packs them into messages)."""
     blocks = []
     for entry in health:
         source = entry.source
         mark = "🔴" if entry.failing else ("⚪" if source.never_polled else "🟢")
         lines = [
-            f"{mark} <b>{esc(source.name)}</b> ({esc(source.kind)})",
+            f"{mark} <b>{clip(source.name, MAX_SHOWN_VALUE)}</b> ({esc(source.kind)})",
             f"успех: {_when(source.last_success_at, now)}; новостей всего: {source.items_total}",
         ]
         if source.last_error:
