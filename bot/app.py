@@ -27,7 +27,12 @@ from bot.services.admin import AdminService
 from bot.services.chats import ChatService
 from bot.services.reading import ReadingService
 from bot.telegram.setup import set_commands
-from bot.telegram.webhook import add_webhook_route, register_webhook, webhook_path
+from bot.telegram.webhook import (
+    add_webhook_route,
+    register_webhook,
+    webhook_path,
+    webhook_secret,
+)
 from storage.store import Storage
 
 log = logging.getLogger(__name__)
@@ -107,7 +112,7 @@ class Application:
         url = self.settings.webhook_url
         assert url is not None  # run_bot only comes here with WEBHOOK_URL set
         secret = self.settings.webhook_secret
-        secret_value = secret.get_secret_value() if secret else None
+        secret_value = webhook_secret(secret.get_secret_value() if secret else None)
         app = create_ops_app(self.health, self.metrics)
         add_webhook_route(
             app, self.dispatcher, self.bot, path=webhook_path(url), secret=secret_value

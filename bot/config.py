@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -17,6 +20,28 @@ BUNDLED_SOURCES = Path(__file__).with_name("sources.toml")
 #: Telegram refuses more than about 30 messages a second from one bot; a higher setting
 #: would only earn 429 answers.
 TELEGRAM_BROADCAST_CEILING = 30.0
+
+#: What @BotFather hands out: the bot's numeric id, a colon, a secret of URL-safe
+#: characters. aiogram checks the same shape, but with a traceback and only once the Bot
+#: is built; checked here, a typo is one line before anything starts.
+_TOKEN_SHAPE: Final = re.compile(r"\d+:[A-Za-z0-9_-]+")
+#: Host names that never leave the operator's network: a Bot API server there may speak
+#: plain http, and so may the webhook it posts to (DESIGN §7.1 "Inbound").
+_LOCAL_SUFFIXES: Final = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+
+
+def is_local_host(url: str) -> bool:
+    """True when ``url``'s host is loopback, a private or link-local address, ``localhost``,
+    or a name that only resolves inside a local network (one label, such as a Docker
+    Compose service name, or a ``.local``/``.internal``/``.lan`` name). No DNS is asked."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if not host:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost" or "." not in host or host.endswith(_LOCAL_SUFFIXES)
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 class ConfigError(Exception):
@@ -56,6 +81,16 @@ class Settings(BaseSettings):
     #: Article links found in feeds may reach private and loopback addresses (DESIGN
     #: §7.1); off, only a source whose own URL is on such a host may.
     allow_private_networks: bool = False
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return value  # missing: `run` says so through require_token
+        if not _TOKEN_SHAPE.fullmatch(value.get_secret_value().strip()):
+            # The value is a secret, even a mistyped one: it is never echoed.
+            raise ValueError("it is not shaped like a bot token")
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -105,6 +140,18 @@ class Settings(BaseSettings):
             raise ValueError("SUMMARIZER=llm needs LLM_BASE_URL and LLM_MODEL")
         return self
 
+    @model_validator(mode="after")
+    def _webhook_https(self) -> Settings:
+        # Telegram posts updates only to https; plain http is for a local Bot API server
+        # (and a webhook on the same private network), never for the public internet.
+        url = self.webhook_url
+        if url and not url.startswith("https://") and not is_local_host(self.telegram_api_url):
+            raise ValueError(
+                "WEBHOOK_URL must start with https:// (plain http only with a local Bot API "
+                "server in TELEGRAM_API_URL); put the bot behind a TLS proxy"
+            )
+        return self
+
     def require_token(self) -> str:
         """The bot token, or ConfigError when it is missing (only `run` needs it)."""
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
@@ -117,6 +164,7 @@ class Settings(BaseSettings):
 
 #: How to fix each variable, shown after the error.
 _FIXES = {
+    "bot_token": "copy the token from @BotFather, e.g. BOT_TOKEN=123456:ABC-DEF1234ghIkl",
     "admin_ids": "use comma-separated numeric ids, e.g. ADMIN_IDS=12345,67890",
     "default_timezone": "use an IANA zone name, e.g. DEFAULT_TIMEZONE=Asia/Almaty",
     "default_digest_time": "use HH:MM, e.g. DEFAULT_DIGEST_TIME=09:00",

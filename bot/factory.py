@@ -60,6 +60,9 @@ async def open_storage(settings: Settings) -> Storage:
     """The storage backend the settings name, opened and migrated; a bad setting is one
     ``ConfigError`` line. The one place a second backend plugs in."""
     path = settings.database_path
+    # Refused here: a failed aiosqlite connect finishes in its thread after the loop is gone.
+    if path.is_dir():
+        raise ConfigError(f"DATABASE_PATH {path} cannot be opened: it is a directory")
     try:
         return await Storage.open(path)
     except SchemaTooNewError as error:

@@ -1,14 +1,17 @@
 """Chats as subscribers: registration on /start and every delivery setting of one chat.
 
 A subscriber is keyed by (chat id, forum topic id): a forum group can follow different
-things in different topics. Every method takes a ``ChatRef`` and creates the subscriber
-with the defaults when it does not exist yet, so a user who types /time before /start
-is not refused. Writes happen inside one storage transaction per call.
+things in different topics. Every method that changes a setting takes a ``ChatRef`` and
+creates the subscriber with the defaults when it does not exist yet, so a user who types
+/time before /start is not refused — except a chat that deleted its data with /stop:
+that one stays deleted until /start (``ChatDeletedError``). Each user action is one
+storage transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
@@ -17,6 +20,7 @@ from typing import Final
 from bot.clock import Clock
 from bot.digest.schedule import format_local_time, next_digest_at, parse_local_time
 from bot.services.timezones import TimezoneResolver
+from storage.database import Transaction
 from storage.models import DeliveryMode, Subscriber, SubscriberStatus
 from storage.store import Storage
 
@@ -37,6 +41,16 @@ MODE_WORDS: Final[dict[str, DeliveryMode]] = {
     "запрос": DeliveryMode.OFF,
     "вручную": DeliveryMode.OFF,
 }
+
+
+#: Chats deleted with /stop that this process remembers, so that no command but /start
+#: registers them again. Bounded: the oldest are forgotten first (and all of them at a
+#: restart — then a deleted chat looks never registered, which reads do not register either).
+MAX_REMEMBERED_DELETIONS: Final = 100_000
+
+
+class ChatDeletedError(LookupError):
+    """The chat deleted its data with /stop; only /start registers it again."""
 
 
 class InvalidTimeError(ValueError):
@@ -112,6 +126,7 @@ class ChatService:
         self._timezones = timezones
         self._default_zone = default_timezone
         self._default_time = parsed
+        self._deleted: OrderedDict[tuple[int, int | None], None] = OrderedDict()
 
     @property
     def default_timezone(self) -> str:
@@ -122,15 +137,21 @@ class ChatService:
         """The subscriber of this chat (topic), or None when it never registered."""
         return await self._storage.subscribers.get(chat.chat_id, chat.thread_id)
 
+    def is_deleted(self, chat: ChatRef) -> bool:
+        """True when the chat deleted its data with /stop and has not said /start since."""
+        return (chat.chat_id, chat.thread_id) in self._deleted
+
     async def ensure(self, chat: ChatRef) -> Subscriber:
         """The subscriber of this chat, registered with the defaults when missing.
 
-        Unlike ``start`` it does not change the status of an existing subscriber.
+        Unlike ``start`` it does not change the status of an existing subscriber. Raises
+        ``ChatDeletedError`` for a chat that deleted its data (only /start brings it back).
         """
         existing = await self.get(chat)
         if existing is not None:
             return existing
-        return (await self._register(chat)).subscriber
+        async with self._storage.db.transaction() as tx:
+            return await self.ensure_in(tx, chat)
 
     async def start(self, chat: ChatRef) -> Registration:
         """/start: create the subscriber, or re-activate it keeping all its settings.
@@ -138,77 +159,111 @@ class ChatService:
         A re-activated daily subscriber gets its next digest time moved to the future, so
         the days it was paused or blocked do not fire a digest at once.
         """
-        registration = await self._register(chat)
-        if registration.created:
-            return registration
-        return Registration(await self._reschedule(registration.subscriber), created=False)
-
-    async def _register(self, chat: ChatRef) -> Registration:
-        now = self._clock()
+        self._deleted.pop((chat.chat_id, chat.thread_id), None)
         async with self._storage.db.transaction() as tx:
-            subscriber, created = await self._storage.subscribers.register(
-                tx,
-                chat_id=chat.chat_id,
-                thread_id=chat.thread_id,
-                chat_type=chat.chat_type,
-                title=chat.title,
-                timezone=self._default_zone,
-                digest_time=format_local_time(self._default_time),
-                next_digest_at=next_digest_at(self._default_time, self._default_zone, after=now),
-                now=now,
-            )
-        return Registration(subscriber, created)
+            subscriber, created = await self._register(tx, chat)
+            if not created:
+                local_time = self._local(subscriber)
+                await self._schedule_in(tx, subscriber, subscriber.timezone, local_time)
+        if created:
+            return Registration(subscriber, created=True)
+        return Registration(await self._reload(subscriber), created=False)
+
+    async def _register(self, tx: Transaction, chat: ChatRef) -> tuple[Subscriber, bool]:
+        now = self._clock()
+        return await self._storage.subscribers.register(
+            tx,
+            chat_id=chat.chat_id,
+            thread_id=chat.thread_id,
+            chat_type=chat.chat_type,
+            title=chat.title,
+            timezone=self._default_zone,
+            digest_time=format_local_time(self._default_time),
+            next_digest_at=next_digest_at(self._default_time, self._default_zone, after=now),
+            now=now,
+        )
+
+    async def ensure_in(self, tx: Transaction, chat: ChatRef) -> Subscriber:
+        """``ensure`` inside the caller's transaction ``tx``, so that registering and the
+        change that needed it commit together. Raises ``ChatDeletedError``."""
+        # Inside the write transaction no other writer can commit, so what the reader
+        # connection sees is current.
+        existing = await self.get(chat)
+        if existing is not None:
+            return existing
+        if self.is_deleted(chat):
+            raise ChatDeletedError(f"chat {chat.chat_id}/{chat.thread_id} deleted its data")
+        subscriber, _ = await self._register(tx, chat)
+        return subscriber
 
     async def set_time(self, chat: ChatRef, text: str) -> Subscriber:
         """Move the daily digest to the local time in ``text`` («9:00», «09:00», «9.00»),
-        in the subscriber's own zone. Raises ``InvalidTimeError``."""
+        in the subscriber's own zone. Raises ``InvalidTimeError``, ``ChatDeletedError``."""
         local_time = parse_local_time(text)
         if local_time is None:
             raise InvalidTimeError(text)
-        subscriber = await self.ensure(chat)
-        return await self._schedule(subscriber, subscriber.timezone, local_time)
+        async with self._storage.db.transaction() as tx:
+            subscriber = await self.ensure_in(tx, chat)
+            await self._schedule_in(tx, subscriber, subscriber.timezone, local_time)
+        return await self._reload(subscriber)
 
     async def set_timezone(self, chat: ChatRef, text: str) -> Subscriber:
         """Change the zone to what ``text`` names (IANA, a city, UTC±H); the local digest
-        time stays the same. Raises ``UnknownTimezoneError`` with suggestions."""
+        time stays the same. Raises ``UnknownTimezoneError`` with suggestions,
+        ``ChatDeletedError``."""
         zone = await asyncio.to_thread(self._timezones.resolve, text)
         if zone is None:
             raise UnknownTimezoneError(text, self._timezones.suggest(text[:64]))
-        subscriber = await self.ensure(chat)
-        local_time = parse_local_time(subscriber.digest_time) or self._default_time
-        return await self._schedule(subscriber, zone, local_time)
+        async with self._storage.db.transaction() as tx:
+            subscriber = await self.ensure_in(tx, chat)
+            await self._schedule_in(tx, subscriber, zone, self._local(subscriber))
+        return await self._reload(subscriber)
 
     async def set_mode(self, chat: ChatRef, mode: DeliveryMode | str) -> Subscriber:
         """Switch between daily, instant and on-request-only delivery; a string is read
-        with ``parse_mode``. Raises ``UnknownModeError``."""
+        with ``parse_mode``. Raises ``UnknownModeError``, ``ChatDeletedError``."""
         if not isinstance(mode, DeliveryMode):
             parsed = parse_mode(mode)
             if parsed is None:
                 raise UnknownModeError(mode)
             mode = parsed
-        subscriber = await self.ensure(chat)
         async with self._storage.db.transaction() as tx:
+            subscriber = await self.ensure_in(tx, chat)
             await self._storage.subscribers.set_mode(tx, subscriber.id, mode)
-        if mode is DeliveryMode.DAILY:
-            return await self._reschedule(subscriber)
+            if mode is DeliveryMode.DAILY:
+                await self._schedule_in(
+                    tx, subscriber, subscriber.timezone, self._local(subscriber)
+                )
         return await self._reload(subscriber)
 
     async def pause(self, chat: ChatRef) -> Subscriber:
         """Stop deliveries, keeping every setting and subscription."""
-        return await self._set_status(chat, SubscriberStatus.PAUSED)
+        async with self._storage.db.transaction() as tx:
+            subscriber = await self.ensure_in(tx, chat)
+            await self._storage.subscribers.set_status(tx, subscriber.id, SubscriberStatus.PAUSED)
+        return await self._reload(subscriber)
 
     async def resume(self, chat: ChatRef) -> Subscriber:
         """Restart deliveries; the next digest is the next occurrence of the local time."""
-        subscriber = await self._set_status(chat, SubscriberStatus.ACTIVE)
-        return await self._reschedule(subscriber)
+        async with self._storage.db.transaction() as tx:
+            subscriber = await self.ensure_in(tx, chat)
+            await self._storage.subscribers.set_status(tx, subscriber.id, SubscriberStatus.ACTIVE)
+            await self._schedule_in(tx, subscriber, subscriber.timezone, self._local(subscriber))
+        return await self._reload(subscriber)
 
     async def delete(self, chat: ChatRef) -> bool:
         """Delete everything stored about this chat (topic): settings, subscriptions and
-        its delivery ledger. False when there was nothing to delete."""
-        subscriber = await self.get(chat)
-        if subscriber is None:
-            return False
+        its delivery ledger. False when there was nothing to delete. Either way the chat
+        stays deleted until /start."""
+        key = (chat.chat_id, chat.thread_id)
+        self._deleted[key] = None
+        self._deleted.move_to_end(key)
+        while len(self._deleted) > MAX_REMEMBERED_DELETIONS:
+            self._deleted.popitem(last=False)
         async with self._storage.db.transaction() as tx:
+            subscriber = await self.get(chat)
+            if subscriber is None:
+                return False
             await self._storage.subscribers.delete(tx, subscriber.id)
         return True
 
@@ -225,27 +280,20 @@ class ChatService:
         async with self._storage.db.transaction() as tx:
             return await self._storage.subscribers.rekey_chat(tx, old_chat_id, new_chat_id)
 
-    async def _set_status(self, chat: ChatRef, status: SubscriberStatus) -> Subscriber:
-        subscriber = await self.ensure(chat)
-        async with self._storage.db.transaction() as tx:
-            await self._storage.subscribers.set_status(tx, subscriber.id, status)
-        return await self._reload(subscriber)
+    def _local(self, subscriber: Subscriber) -> time:
+        return parse_local_time(subscriber.digest_time) or self._default_time
 
-    async def _reschedule(self, subscriber: Subscriber) -> Subscriber:
-        local_time = parse_local_time(subscriber.digest_time) or self._default_time
-        return await self._schedule(subscriber, subscriber.timezone, local_time)
-
-    async def _schedule(self, subscriber: Subscriber, zone: str, local_time: time) -> Subscriber:
+    async def _schedule_in(
+        self, tx: Transaction, subscriber: Subscriber, zone: str, local_time: time
+    ) -> None:
         due = next_digest_at(local_time, zone, after=self._clock())
-        async with self._storage.db.transaction() as tx:
-            await self._storage.subscribers.set_schedule(
-                tx,
-                subscriber.id,
-                timezone=zone,
-                digest_time=format_local_time(local_time),
-                next_digest_at=due,
-            )
-        return await self._reload(subscriber)
+        await self._storage.subscribers.set_schedule(
+            tx,
+            subscriber.id,
+            timezone=zone,
+            digest_time=format_local_time(local_time),
+            next_digest_at=due,
+        )
 
     async def _reload(self, subscriber: Subscriber) -> Subscriber:
         fresh = await self._storage.subscribers.get_by_id(subscriber.id)

@@ -10,6 +10,7 @@ full-text search matches.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -18,7 +19,7 @@ from bot.nlp.countries import CountryGazetteer
 from bot.nlp.morph import Morphology
 from bot.nlp.query import SubscriptionRequest, normalize_phrase, parse_subscription_request
 from bot.nlp.taxonomy import TOPIC_LABELS
-from bot.services.chats import ChatRef, ChatService
+from bot.services.chats import ChatDeletedError, ChatRef, ChatService
 from storage.models import Subscriber, Subscription, SubscriptionKind
 from storage.store import Storage
 
@@ -70,9 +71,10 @@ class ChangeReport:
 
 @dataclass(frozen=True, slots=True)
 class Overview:
-    """A chat's settings and subscriptions, for /subscriptions."""
+    """A chat's settings and subscriptions, for /subscriptions (``subscriber`` is None for
+    a chat that never registered)."""
 
-    subscriber: Subscriber
+    subscriber: Subscriber | None
     subscriptions: tuple[Subscription, ...]
 
     def of_kind(self, kind: SubscriptionKind) -> list[Subscription]:
@@ -107,13 +109,41 @@ class SubscriptionService:
         Raises ``RequestTooLongError`` for text over ``MAX_REQUEST_CHARS``.
         """
         request = await self._parse(text)
-        items = self._items(request)
-        subscriber = await self._chats.ensure(chat)
+        added, present, over = await self._add(chat, self._items(request))
+        return ChangeReport(added, present, request.unknown, self._suggestions(request), over)
+
+    async def subscribe_to(self, chat: ChatRef, terms: Sequence[str]) -> ChangeReport:
+        """Follow countries (ISO codes) and topics (slugs) picked from an offer; unknown
+        terms are ignored. Raises ``ChatDeletedError``."""
+        items = [
+            Item(SubscriptionKind.COUNTRY, self._gazetteer.name(term), term)
+            if term in self._country_codes
+            else Item(SubscriptionKind.TOPIC, TOPIC_LABELS[term], term)
+            for term in terms
+            if term in self._country_codes or term in TOPIC_LABELS
+        ]
+        added, present, over = await self._add(chat, items)
+        return ChangeReport(added, present, over_limit=over)
+
+    async def recognise(self, text: str) -> list[str]:
+        """Country codes and topic slugs that plain ``text`` names outright («Мексика»,
+        «энергетика»), countries first; close spellings do not count. Empty for text over
+        ``MAX_REQUEST_CHARS`` and for anything else («привет»)."""
+        if len(text) > MAX_REQUEST_CHARS:
+            return []
+        request = await self._parse(text)
+        return [*request.countries, *(slug for slug in request.topics if slug in TOPIC_LABELS)]
+
+    async def _add(
+        self, chat: ChatRef, items: Sequence[Item]
+    ) -> tuple[tuple[Item, ...], tuple[Item, ...], tuple[Item, ...]]:
+        """Add ``items`` in one transaction: (added, already there, over the limit)."""
         now = self._clock()
         added: list[Item] = []
         present: list[Item] = []
         over: list[Item] = []
         async with self._storage.db.transaction() as tx:
+            subscriber = await self._chats.ensure_in(tx, chat)
             count = len(await self._storage.subscriptions.for_subscriber(subscriber.id))
             for item in items:
                 if count >= MAX_SUBSCRIPTIONS:
@@ -126,9 +156,7 @@ class SubscriptionService:
                     count += 1
                 else:
                     present.append(item)
-        return ChangeReport(
-            tuple(added), tuple(present), request.unknown, self._suggestions(request), tuple(over)
-        )
+        return tuple(added), tuple(present), tuple(over)
 
     async def unsubscribe(self, chat: ChatRef, text: str) -> ChangeReport:
         """/unsubscribe <text>: remove every country, topic, phrase and exclusion named.
@@ -221,8 +249,8 @@ class SubscriptionService:
         return await self._toggle(chat, Item(SubscriptionKind.TOPIC, TOPIC_LABELS[slug], slug))
 
     async def _toggle(self, chat: ChatRef, item: Item) -> bool:
-        subscriber = await self._chats.ensure(chat)
         async with self._storage.db.transaction() as tx:
+            subscriber = await self._chats.ensure_in(tx, chat)
             if await self._storage.subscriptions.remove(tx, subscriber.id, item.kind, item.term):
                 return False
             return await self._storage.subscriptions.add(
@@ -235,11 +263,11 @@ class SubscriptionService:
         subscriber = await self._chats.get(chat)
         if subscriber is None:
             return None
-        current = await self._storage.subscriptions.for_subscriber(subscriber.id)
-        target = next((s for s in current if s.id == subscription_id), None)
-        if target is None:
-            return None
         async with self._storage.db.transaction() as tx:
+            current = await self._storage.subscriptions.for_subscriber(subscriber.id)
+            target = next((s for s in current if s.id == subscription_id), None)
+            if target is None:
+                return None
             removed = await self._storage.subscriptions.remove_by_id(
                 tx, subscriber.id, subscription_id
             )
@@ -248,8 +276,14 @@ class SubscriptionService:
     # --- listing -----------------------------------------------------------------------
 
     async def overview(self, chat: ChatRef) -> Overview:
-        """Settings and subscriptions of the chat (registered with defaults when new)."""
-        subscriber = await self._chats.ensure(chat)
+        """Settings and subscriptions of the chat; a chat that never registered gets an
+        empty one (reading registers nobody). Raises ``ChatDeletedError`` for a chat that
+        deleted its data."""
+        subscriber = await self._chats.get(chat)
+        if subscriber is None:
+            if self._chats.is_deleted(chat):
+                raise ChatDeletedError(f"chat {chat.chat_id}/{chat.thread_id} deleted its data")
+            return Overview(None, ())
         subscriptions = await self._storage.subscriptions.for_subscriber(subscriber.id)
         return Overview(subscriber, tuple(subscriptions))
 

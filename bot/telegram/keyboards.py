@@ -8,7 +8,7 @@ value of each to prove it fits.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Final
 
 from aiogram.filters.callback_data import CallbackData
@@ -17,6 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.nlp.taxonomy import TOPIC_LABELS
 from bot.telegram import texts
+from bot.telegram.deeplinks import LinkItem, parse_start_payload, payload_for
 from storage.models import DeliveryMode, SubscriberStatus, Subscription
 
 #: Two columns of nine rows: long names («Босния и Герцеговина») still fit a phone screen,
@@ -24,8 +25,12 @@ from storage.models import DeliveryMode, SubscriberStatus, Subscription
 COUNTRIES_PER_PAGE: Final = 18
 #: A search shows at most this many countries (their codes travel in callback data).
 SEARCH_RESULTS: Final = 8
-#: Telegram refuses keyboards of more than 100 buttons; leave room for navigation.
-MAX_LIST_BUTTONS: Final = 90
+#: The /unsubscribe list shows this many ✖ buttons a page (Telegram refuses keyboards of
+#: more than 100 buttons; a phone screen shows about twenty rows).
+UNSUBSCRIBE_PER_PAGE: Final = 20
+#: An offer made from plain text carries at most this many terms in its callback data
+#: («c-MX_t-energy…» must stay within Telegram's 64 bytes).
+MAX_OFFER_TERMS: Final = 4
 
 #: Times offered by the /time buttons (typed /time accepts any HH:MM).
 TIME_CHOICES: Final = (
@@ -93,7 +98,23 @@ class TopicToggleCb(CallbackData, prefix="tt"):
 
 
 class UnsubscribeCb(CallbackData, prefix="us"):
+    """Remove subscription ``id``, then redraw page ``page`` of the list."""
+
     id: int
+    page: int = 0
+
+
+class UnsubscribePageCb(CallbackData, prefix="up"):
+    """Show page ``page`` (0-based) of the /unsubscribe list."""
+
+    page: int
+
+
+class OfferCb(CallbackData, prefix="of"):
+    """Subscribe to what plain text named: ``terms`` as in the deep links, «c-MX_t-energy»
+    (empty: the offer was declined)."""
+
+    terms: str = ""
 
 
 class StopCb(CallbackData, prefix="st"):
@@ -217,15 +238,56 @@ def topic_picker(chosen: set[str]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def unsubscribe_list(subscriptions: Iterable[Subscription]) -> InlineKeyboardMarkup:
-    """One ✖ button per subscription."""
+def unsubscribe_pages(total: int) -> int:
+    """How many pages the /unsubscribe list of ``total`` subscriptions has (at least 1)."""
+    return max(1, math.ceil(total / UNSUBSCRIBE_PER_PAGE))
+
+
+def unsubscribe_list(subscriptions: Sequence[Subscription], page: int = 0) -> InlineKeyboardMarkup:
+    """One ✖ button per subscription of page ``page`` (clamped), ◀️ ▶️ when there are
+    more pages."""
+    pages = unsubscribe_pages(len(subscriptions))
+    page = min(max(page, 0), pages - 1)
     builder = InlineKeyboardBuilder()
-    for subscription in list(subscriptions)[:MAX_LIST_BUTTONS]:
+    start = page * UNSUBSCRIBE_PER_PAGE
+    for subscription in subscriptions[start : start + UNSUBSCRIBE_PER_PAGE]:
         label = texts.item_label(subscription.kind, subscription.value)
-        builder.button(text=f"✖ {label}", callback_data=UnsubscribeCb(id=subscription.id))
+        builder.button(
+            text=f"✖ {label}", callback_data=UnsubscribeCb(id=subscription.id, page=page)
+        )
     builder.adjust(1)
+    if pages > 1:
+        builder.row(
+            _button(texts.BTN_PREV, UnsubscribePageCb(page=(page - 1) % pages)),
+            _button(texts.BTN_NEXT, UnsubscribePageCb(page=(page + 1) % pages)),
+        )
     builder.row(_button(texts.BTN_DONE, MenuCb(target="done")))
     return builder.as_markup()
+
+
+def offer_terms(terms: Sequence[str]) -> str:
+    """Country codes (upper case) and topic slugs packed as in the deep links:
+    «c-MX_t-energy» (bot/telegram/deeplinks.py owns the format)."""
+    return payload_for(
+        LinkItem.country(term) if term.isupper() else LinkItem.topic(term)
+        for term in terms[:MAX_OFFER_TERMS]
+    )
+
+
+def split_offer(packed: str) -> list[str]:
+    """The terms packed by ``offer_terms``; [] for anything that is not such a payload."""
+    return [item.term for item in parse_start_payload(packed) or []]
+
+
+def offer(terms: Sequence[str]) -> InlineKeyboardMarkup:
+    """Under the plain-text offer: subscribe to ``terms``, or not."""
+    rows = [
+        [
+            _button(texts.BTN_OFFER_YES, OfferCb(terms=offer_terms(terms))),
+            _button(texts.BTN_OFFER_NO, OfferCb(terms="")),
+        ]
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def settings_menu(status: SubscriberStatus) -> InlineKeyboardMarkup:

@@ -3,8 +3,8 @@
 * ``ChatContextMiddleware`` (outer) puts ``chat: ChatRef`` into the handler data: the
   subscriber key (chat id, forum topic id) and what registration stores.
 * ``ThrottlingMiddleware`` (outer) gives every user a token bucket: a user sending
-  commands faster than a person can type is slowed down (the excess is dropped with one
-  short notice) while everyone else is served as usual.
+  commands, button presses or text faster than a person can type is slowed down (the
+  excess is dropped with one short notice) while everyone else is served as usual.
 * ``CommandResetsStateMiddleware`` (outer): a command ends a pending "type a country" or
   "type a query" prompt, so the next plain message is not mistaken for its answer.
 * ``GroupAdminMiddleware`` (inner) lets only a group's administrators run handlers flagged
@@ -94,9 +94,11 @@ class _Bucket:
 class ThrottlingMiddleware(BaseMiddleware):
     """A token bucket per user: ``rate`` updates a second on average, ``burst`` at once.
 
-    Only commands and button presses count; ordinary talk in a group is not the bot's
-    business and passes through (the fallback ignores it). An update over the limit is
-    dropped; the first one of a run gets ``texts.THROTTLED`` so the user knows why.
+    Commands, button presses and text all count: text can be an answer to a prompt, and
+    a member typing fast must not make the bot talk fast. An update over the limit is
+    dropped; the first one of a run gets ``texts.THROTTLED`` so the user knows why —
+    except ordinary talk in a group, which the bot does not answer anyway and which is
+    dropped silently.
     """
 
     def __init__(
@@ -121,7 +123,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         bucket = self._buckets[user_id]
         if isinstance(event, CallbackQuery):
             await event.answer(texts.THROTTLED)
-        elif not bucket.warned and isinstance(event, Message):
+        elif not bucket.warned and isinstance(event, Message) and self._answered(event):
             bucket.warned = True
             await event.answer(texts.THROTTLED)
         return None
@@ -131,10 +133,14 @@ class ThrottlingMiddleware(BaseMiddleware):
         if isinstance(event, CallbackQuery):
             return event.from_user.id
         if isinstance(event, Message) and event.from_user is not None:
-            is_command = (event.text or "").startswith("/")
-            if is_command or event.chat.type == "private":
-                return event.from_user.id
+            return event.from_user.id
         return None
+
+    @staticmethod
+    def _answered(message: Message) -> bool:
+        """Whether the bot would answer this message at all (a notice about dropping
+        group chatter would be the only thing the bot said about it)."""
+        return message.chat.type == "private" or (message.text or "").startswith("/")
 
     def _take(self, user_id: int) -> bool:
         now = self._monotonic()

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from bot import presentation
 from bot.presentation import escape, quote
 from bot.services.admin import SourceHealth
 from bot.services.subscriptions import ChangeReport, Item, Overview
@@ -111,6 +112,7 @@ NOTHING_UNDERSTOOD: Final = (
     "или выберите кнопками: /countries, /topics."
 )
 UNSUBSCRIBE_LIST: Final = "Нажмите ✖, чтобы отписаться:"
+UNSUBSCRIBE_PAGE: Final = "Нажмите ✖, чтобы отписаться (страница {page} из {pages}):"
 UNSUBSCRIBE_EMPTY: Final = "Подписок пока нет. Подписаться: /subscribe или /countries, /topics."
 UNSUBSCRIBED_ONE: Final = "Отписка: {value}."
 ALREADY_GONE: Final = "Этой подписки уже нет."
@@ -127,7 +129,9 @@ _KIND_LABELS: Final[dict[SubscriptionKind, str]] = {
 
 
 def item_label(kind: SubscriptionKind, value: str) -> str:
-    """«🌍 Мексика», «🔤 "цифровой кодекс"», «🚫 -спорт» (plain text, for buttons)."""
+    """«🌍 Мексика», «🔤 "цифровой кодекс"», «🚫 -спорт» (plain text, for buttons; a long
+    phrase is clipped to ``MAX_SHOWN_VALUE``)."""
+    value = presentation.clip(presentation.one_line(value), MAX_SHOWN_VALUE)
     if kind is SubscriptionKind.KEYWORD:
         return f"{_KIND_LABELS[kind]} «{value}»"
     if kind is SubscriptionKind.EXCLUDE:
@@ -222,23 +226,57 @@ def settings_lines(subscriber: Subscriber, now: datetime) -> list[str]:
     return lines
 
 
-def overview(view: Overview, now: datetime) -> str:
-    """/subscriptions: what the chat follows and how it receives it."""
-    sections = []
+#: Lists show a phrase up to this many characters (the whole phrase still matches): a
+#: list of a chat's data stays readable and its lines stay far below Telegram's limit.
+MAX_SHOWN_VALUE: Final = 100
+#: Values of one kind are joined into lines of about this many characters, so that a long
+#: list splits between lines into messages (``replies.pack``), never inside a value.
+_LINE_CHARS: Final = 1000
+NOT_STARTED: Final = "Рассылка ещё не включена — нажмите /start."
+CHAT_DELETED: Final = (
+    "🗑 Данные этого чата удалены командой /stop. Чтобы начать заново, нажмите /start."
+)
+
+
+def shown_value(value: str) -> str:
+    """A subscription's value as lists show it: one line, clipped, escaped."""
+    return clip(value, MAX_SHOWN_VALUE)
+
+
+def _joined_lines(title: str, values: Sequence[str]) -> list[str]:
+    lines: list[str] = []
+    current = f"<b>{title}:</b> "
+    fresh = True
+    for value in values:
+        if not fresh and len(current) + len(value) > _LINE_CHARS:
+            lines.append(current + ",")
+            current, fresh = "", True
+        current += value if fresh else ", " + value
+        fresh = False
+    lines.append(current)
+    return lines
+
+
+def overview(view: Overview, now: datetime) -> list[str]:
+    """/subscriptions: what the chat follows and how it receives it, as lines to be
+    packed into messages (a chat may follow hundreds of long phrases)."""
+    blocks = ["📋 <b>Ваши подписки</b>"]
     for kind, title in (
         (SubscriptionKind.COUNTRY, "Страны"),
         (SubscriptionKind.TOPIC, "Темы"),
         (SubscriptionKind.KEYWORD, "Фразы"),
         (SubscriptionKind.EXCLUDE, "Исключены слова"),
     ):
-        values = [esc(s.value) for s in view.of_kind(kind)]
+        values = [shown_value(s.value) for s in view.of_kind(kind)]
         if values:
-            sections.append(f"<b>{title}:</b> " + ", ".join(values))
-    if not sections:
-        sections.append("Подписок пока нет: /subscribe Мексика, ИИ — или /countries, /topics.")
-    return "\n".join(
-        ["📋 <b>Ваши подписки</b>", *sections, "", *settings_lines(view.subscriber, now)]
-    )
+            blocks.extend(_joined_lines(title, values))
+    if not view.subscriptions:
+        blocks.append("Подписок пока нет: /subscribe Мексика, ИИ — или /countries, /topics.")
+    if view.subscriber is None:
+        blocks.append("\n" + NOT_STARTED)
+    else:
+        blocks.append("\n" + "\n".join(settings_lines(view.subscriber, now)))
+    return blocks
 
 
 # --- pickers --------------------------------------------------------------------------
@@ -254,7 +292,7 @@ COUNTRY_SEARCH_PROMPT: Final = (
 COUNTRY_SEARCH_RESULTS: Final = "🔎 Нашлось по запросу «{query}» — нажмите, чтобы подписаться:"
 COUNTRY_SEARCH_NONE: Final = (
     "Не нашёл страну «{query}». Попробуйте иначе — например, <i>Мексика</i>, <i>США</i>, "
-    "<i>Южная Корея</i> — или листайте список: /countries."
+    "<i>Южная Корея</i>: /countries <i>название</i> — или листайте список: /countries."
 )
 COUNTRY_SEARCH_TEXT_ONLY: Final = "Напишите название страны текстом, например <i>Мексика</i>."
 TOPICS_HEADER: Final = "🗂 <b>Темы</b> — нажмите, чтобы подписаться или отписаться (✅ — подписаны)."
@@ -315,6 +353,7 @@ STOP_CONFIRM: Final = (
 STOP_DELETED: Final = "🗑 Все данные чата удалены, рассылка остановлена. Вернуться — /start."
 STOP_NOTHING: Final = "Данных этого чата уже нет. Вернуться — /start."
 STOP_CANCELLED: Final = "Хорошо, ничего не удаляю."
+OFFER_DECLINED: Final = "Хорошо. Все команды — /help."
 SETTINGS_MENU: Final = "⚙️ <b>Настройки</b>\n{settings}"
 
 
@@ -412,13 +451,14 @@ def stats(data: Stats, now: datetime) -> str:
 
 
 def sources(health: Sequence[SourceHealth], now: datetime) -> list[str]:
-    """/sources: one block per source; returns the blocks (the caller splits messages)."""
+    """/sources: one block per source, each far below Telegram's limit (names and errors
+    are clipped); returns the blocks (the caller packs them into messages)."""
     blocks = []
     for entry in health:
         source = entry.source
         mark = "🔴" if entry.failing else ("⚪" if source.never_polled else "🟢")
         lines = [
-            f"{mark} <b>{esc(source.name)}</b> ({esc(source.kind)})",
+            f"{mark} <b>{clip(source.name, MAX_SHOWN_VALUE)}</b> ({esc(source.kind)})",
             f"успех: {_when(source.last_success_at, now)}; новостей всего: {source.items_total}",
         ]
         if source.last_error:
@@ -434,8 +474,14 @@ def sources(health: Sequence[SourceHealth], now: datetime) -> list[str]:
 
 UNKNOWN_COMMAND: Final = "Не знаю такой команды. Список команд — /help."
 NOT_TEXT: Final = "Я понимаю только текстовые команды. Список — /help."
-PLAIN_TEXT_HINT: Final = (
-    "Чтобы подписаться, напишите, например, <code>/subscribe {text}</code>. Все команды — /help."
+PLAIN_TEXT_HELP: Final = (
+    "Я <b>Депеша</b>: присылаю дайджест новостей по странам и темам, которые вы выберете.\n"
+    "Подписаться: <code>/subscribe Мексика, ИИ</code> или кнопками — /countries, /topics.\n"
+    "Дайджест сейчас — /digest, все команды — /help."
+)
+PLAIN_TEXT_OFFER: Final = "Подписаться на {items}?"
+DIGEST_REPEATED: Final = (
+    "Дайджест только что отправлен в этот чат — он выше. Новый можно запросить через минуту."
 )
 ERROR_APOLOGY: Final = "😔 Что-то пошло не так. Попробуйте ещё раз чуть позже."
 THROTTLED: Final = "Не так быстро — подождите пару секунд."
@@ -462,6 +508,8 @@ BTN_PAUSE: Final = "⏸ Пауза"
 BTN_RESUME: Final = "▶️ Возобновить"
 BTN_STOP: Final = "⛔ Стоп"
 BTN_UNSUBSCRIBE: Final = "✖ Отписаться"
+BTN_OFFER_YES: Final = "✅ Подписаться"
+BTN_OFFER_NO: Final = "Не нужно"
 BTN_STOP_DELETE: Final = "🗑 Да, удалить всё"
 BTN_STOP_PAUSE: Final = "⏸ Только пауза"
 BTN_CANCEL: Final = "Отмена"

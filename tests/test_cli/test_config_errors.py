@@ -25,9 +25,13 @@ EXIT_CONFIG = 2
 
 
 def _run(
-    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 30
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """Run with only PATH, HOME and ``env``; ``cwd`` decides which .env is read."""
+    """Run with only PATH, HOME and ``env``; ``cwd`` decides which .env is read.
+
+    ``timeout`` is a deadline against a hung process, generous enough for a start-up on
+    a machine whose cores are busy elsewhere.
+    """
     clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), **(env or {})}
     return subprocess.run(
         args, cwd=cwd, env=clean, capture_output=True, text=True, timeout=timeout, check=False
@@ -137,7 +141,7 @@ def test_unknown_subcommand_is_a_usage_error(tmp_path: Path) -> None:
 
 
 _IMPORT_PROBE = """
-import asyncio, json, socket, sys, threading, time
+import asyncio, json, socket, sys, threading
 
 work = []
 def refuse(what):
@@ -155,18 +159,14 @@ def new_loop(self, *args, **kwargs):
     loop_init(self, *args, **kwargs)
 asyncio.BaseEventLoop.__init__ = new_loop
 
-timings = {}
 heavy = ("aiogram", "aiohttp", "pymorphy3", "aiosqlite", "prometheus_client")
 for name in ("bot.cli", "bot.app", "bot.__main__"):
-    started = time.perf_counter()
     __import__(name)
-    timings[name] = time.perf_counter() - started
     if name == "bot.cli":
         cli_heavy = sorted(module for module in heavy if module in sys.modules)
 print(json.dumps({
     "work": work,
     "threads": threading.active_count(),
-    "timings": timings,
     "cli_heavy": cli_heavy,
 }))
 """
@@ -180,10 +180,9 @@ def test_importing_the_cli_and_the_app_does_no_work(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert report["work"] == []  # no connection, no name lookup, no event loop
     assert report["threads"] == 1
-    # `depesha --help` must be instant: the CLI module leaves aiogram and the NLP alone.
+    # `depesha --help` stays light: the CLI module leaves aiogram and the NLP alone (what
+    # that costs in seconds is a benchmark's business, not a test's on a busy machine).
     assert report["cli_heavy"] == []
-    assert report["timings"]["bot.cli"] < 2.0
-    assert report["timings"]["bot.app"] < 10.0
     assert list(tmp_path.iterdir()) == []  # no database, no log file, nothing written
 
 
@@ -247,7 +246,7 @@ async def test_run_explains_a_setting_refused_at_start(tmp_path: Path, case: str
                 stderr=asyncio.subprocess.PIPE,
             )
             try:
-                async with asyncio.timeout(30):
+                async with asyncio.timeout(120):  # a deadline against a hang, not a budget
                     _, err = await proc.communicate()
             finally:
                 if proc.returncode is None:

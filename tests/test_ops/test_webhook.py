@@ -22,6 +22,8 @@ from tests.test_ops.conftest import free_port, make_settings, wait_until
 
 SECRET = "s3cret-token_for-tests"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: A deadline against a hang, generous for a machine whose cores are busy elsewhere.
+DEADLINE_S = 30.0
 
 
 @dataclass
@@ -53,7 +55,7 @@ async def webhook(tmp_path: Path, language: NlpToolkit) -> AsyncIterator[Webhook
             await app.start()
             serving = asyncio.create_task(app.run_webhook(stop))
             # setWebhook is the last step of run_webhook: the server is listening by then.
-            await wait_until(lambda: tg.webhook_url == url or serving.done())
+            await wait_until(lambda: tg.webhook_url == url or serving.done(), timeout=DEADLINE_S)
             if serving.done():  # the server could not start: show why
                 serving.result()
             yield Webhook(tg, app, url, f"http://127.0.0.1:{port}", http)
@@ -89,7 +91,7 @@ async def test_start_registers_the_webhook_with_its_secret(webhook: Webhook) -> 
 
 async def test_pushed_update_is_posted_to_the_bot_and_answered(webhook: Webhook) -> None:
     webhook.tg.push_message(42, "/start")
-    reply = await webhook.tg.next_message(42)
+    reply = await webhook.tg.next_message(42, timeout=DEADLINE_S)
     assert "Депеша" in reply.text
     assert "/subscribe Мексика, ИИ" in reply.text
     assert webhook.tg.webhook_statuses == [200]
@@ -100,12 +102,12 @@ async def test_wrong_secret_is_refused_and_not_answered(webhook: Webhook) -> Non
     tg = webhook.tg
     tg.webhook_secret = "not-the-secret"  # the fake now POSTs with a wrong header
     tg.push_message(43, "/start")
-    await wait_until(lambda: tg.webhook_statuses)
+    await wait_until(lambda: tg.webhook_statuses, timeout=DEADLINE_S)
     assert tg.webhook_statuses == [401]
 
     tg.webhook_secret = SECRET
     tg.push_message(44, "/start")
-    await tg.next_message(44)
+    await tg.next_message(44, timeout=DEADLINE_S)
     assert tg.webhook_statuses == [401, 200]
     assert tg.messages_for(43) == []
     assert await webhook.app.storage.subscribers.get(43) is None
@@ -127,7 +129,7 @@ async def test_direct_post_without_the_secret_is_refused(
         webhook.url, json=_update(901, 46, "/start"), headers={SECRET_HEADER: SECRET}
     ) as resp:
         assert resp.status == 200
-    await webhook.tg.next_message(46)
+    await webhook.tg.next_message(46, timeout=DEADLINE_S)
     assert webhook.tg.messages_for(45) == []
 
 
@@ -157,13 +159,13 @@ async def test_stop_ends_serving_and_close_frees_the_port(
         try:
             await app.start(jobs=False)
             serving = asyncio.create_task(app.run_webhook(stop))
-            await wait_until(lambda: tg.webhook_url == url)
-            # Without WEBHOOK_SECRET, Telegram sends no header and the bot accepts that.
-            assert tg.webhook_secret is None
+            await wait_until(lambda: tg.webhook_url == url, timeout=DEADLINE_S)
+            # Without WEBHOOK_SECRET the bot made up a secret and gave it to Telegram.
+            assert tg.webhook_secret
             tg.push_message(47, "/start")
-            await tg.next_message(47)
+            await tg.next_message(47, timeout=DEADLINE_S)
             stop.set()
-            await asyncio.wait_for(serving, timeout=5)
+            await asyncio.wait_for(serving, timeout=DEADLINE_S)
         finally:
             stop.set()
             await app.close()

@@ -57,7 +57,7 @@ async def test_country_search_by_typing(app: App) -> None:
     assert await _terms(app, SubscriptionKind.COUNTRY) == {"MX"}
     # After a successful search, plain text is no longer a search.
     hint = await app.say(USER_ID, "Казахстан")
-    assert "/subscribe Казахстан" in hint.text
+    assert "Подписаться на «Казахстан»?" in hint.text
 
 
 async def test_country_search_typed_with_command_and_misspelt(app: App) -> None:
@@ -79,7 +79,7 @@ async def test_search_prompt_ends_with_a_command(app: App) -> None:
     help_reply = await app.say(USER_ID, "/help")
     assert "/subscribe" in help_reply.text
     hint = await app.say(USER_ID, "Мексика")
-    assert "/subscribe Мексика" in hint.text  # the prompt was dropped by the command
+    assert "Подписаться на «Мексика»?" in hint.text  # the prompt was dropped by the command
 
 
 async def test_topic_picker_toggles(app: App) -> None:

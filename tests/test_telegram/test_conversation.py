@@ -148,8 +148,11 @@ async def test_subscriptions_shows_everything(app: App) -> None:
 
 
 async def test_plain_text_and_unknown_command_get_hints(app: App) -> None:
-    hint = await app.say(USER_ID, "Мексика")
-    assert "/subscribe Мексика" in hint.text
+    offer = await app.say(USER_ID, "Мексика")
+    assert "Подписаться на «Мексика»?" in offer.text
+    hint = await app.say(USER_ID, "как дела")
+    assert "/subscribe Мексика, ИИ" in hint.text
+    assert "как дела" not in hint.text
     unknown = await app.say(USER_ID, "/foobar")
     assert "Не знаю такой команды" in unknown.text
     assert "/help" in unknown.text

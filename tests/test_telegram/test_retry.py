@@ -221,4 +221,5 @@ async def test_real_wait_under_the_fakes_rate_limit() -> None:
     assert [m.text for m in tg.sent] == ["первое", "второе"]
     assert tg.responses_429 == 1
     assert retry.stats.flood_retries == 1
-    assert 1.0 <= elapsed < 2.5
+    # Waited as told (an upper bound would measure the machine, not the bot).
+    assert elapsed >= 1.0

@@ -3,13 +3,12 @@ each gets a sensible Russian reply and the bot keeps running."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.telegram.middlewares import ThrottlingMiddleware
+from bot.telegram.middlewares import THROTTLE_BURST, ThrottlingMiddleware
 from tests.test_telegram.conftest import NLP, OTHER_USER_ID, USER_ID, App, running_app
 
 HUGE = ("Мексика и Казахстан, энергетика; " * 160)[:5000]
@@ -43,7 +42,7 @@ async def test_handler_failure_gets_an_apology_and_a_logged_traceback(
         raise RuntimeError("database on fire")
 
     with monkeypatch.context() as patch:
-        patch.setattr(app.chats, "ensure", broken)
+        patch.setattr(app.chats, "get", broken)
         reply = await app.say(USER_ID, "/subscriptions")
         assert "Что-то пошло не так" in reply.text
         menu_message = await app.say(USER_ID, "/help")
@@ -88,26 +87,42 @@ async def test_buttons_after_stop_still_answer(app: App) -> None:
     # A second tap that raced the edit (the button was still on screen).
     app.tg.push_callback(USER_ID, data, confirm.message_id, check_button=False)
     assert "уже нет" in (await app.tg.next_message(USER_ID)).text
-    await app.press(USER_ID, picker, "Спорт")  # an old picker re-registers the chat
+    # An old picker does not bring the deleted chat back: it says so and offers /start.
+    await app.press(USER_ID, picker, "Спорт")
+    assert "/start" in (await app.tg.next_message(USER_ID)).text
+    assert await app.storage.subscribers.get(USER_ID) is None
+    await app.say(USER_ID, "/start")
+    await app.press(USER_ID, picker, "Спорт")
     await app.tg.next_message(USER_ID)
     assert await app.storage.subscribers.get(USER_ID) is not None
 
 
+class _Tick:
+    """A monotonic clock that moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 async def test_flood_from_one_user_does_not_slow_another(tmp_path: Path, nlp: NLP) -> None:
-    async with running_app(tmp_path, nlp, throttle=ThrottlingMiddleware()) as app:
+    # The throttle's clock is the test's: tokens refill only when the test says so, so a
+    # slow machine cannot refill the flooder's bucket while the flood is handled.
+    tick = _Tick()
+    throttle = ThrottlingMiddleware(monotonic=tick)
+    async with running_app(tmp_path, nlp, throttle=throttle) as app:
         for _ in range(200):
             app.tg.push_message(USER_ID, "/subscriptions")
-        reply = await app.say(OTHER_USER_ID, "/help", timeout=10)
+        reply = await app.say(OTHER_USER_ID, "/help", timeout=30)
         assert "/subscribe" in reply.text
-        # The flooder got at most a burst of answers and one notice, not 200 answers.
-        await asyncio.sleep(0.3)
-        flooder = app.tg.messages_for(USER_ID)
-        assert len(flooder) <= 15
+        # The flooder got a burst of answers and one notice, not 200 answers.
+        await app.wait_until(lambda: throttle.dropped == 200 - THROTTLE_BURST, timeout=30)
+        flooder = await app.tg.wait_for_messages(USER_ID, THROTTLE_BURST + 1, timeout=30)
         assert sum("Не так быстро" in m.text for m in flooder) == 1
-        assert app.throttle.dropped >= 180
-        # Once the burst refills, the flooder is served again.
-        await asyncio.sleep(1.0)
-        app.tg.unread_messages(USER_ID)
-        app.tg._cursor[USER_ID] = len(app.tg.messages_for(USER_ID))
-        again = await app.say(USER_ID, "/help")
+        # Once the bucket refills, the flooder is served again.
+        tick.now += 1.0
+        again = await app.say(USER_ID, "/help", timeout=30)
         assert "/subscribe" in again.text
+        assert len(app.tg.messages_for(USER_ID)) == THROTTLE_BURST + 2

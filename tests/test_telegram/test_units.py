@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.nlp.taxonomy import TOPIC_SLUGS
+from bot.presentation import MAX_MESSAGE_UNITS, telegram_length
 from bot.services.chats import parse_mode
 from bot.telegram import keyboards, replies, texts
 from bot.telegram.keyboards import (
@@ -204,10 +205,20 @@ def test_throttling_bucket_refills() -> None:
 def test_pack_splits_between_blocks() -> None:
     blocks = ["а" * 1500, "б" * 1500, "в" * 1500, "г" * 5000]
     messages = replies.pack(blocks)
-    assert all(len(m) <= replies.MAX_MESSAGE_CHARS for m in messages)
+    assert all(telegram_length(m) <= MAX_MESSAGE_UNITS for m in messages)
     assert messages[0] == "а" * 1500 + "\n\n" + "б" * 1500
     assert messages[1] == "в" * 1500
+    # The oversized block (plain text) is clipped to fit on its own.
+    assert messages[2].startswith("г" * 4000)
     assert len(messages) == 3
+
+
+def test_pack_counts_utf16_units_after_parsing() -> None:
+    # 🌍 is two UTF-16 units; «&lt;» one character once parsed; tags are not counted.
+    blocks = ["🌍" * 1500, "<b>&lt;</b>" * 1000, "🌍" * 1500]
+    messages = replies.pack(blocks, "\n")
+    assert all(telegram_length(m) <= MAX_MESSAGE_UNITS for m in messages)
+    assert messages == ["🌍" * 1500 + "\n" + "<b>&lt;</b>" * 1000, "🌍" * 1500]
 
 
 def test_help_names_every_command() -> None:

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 import pytest
 
 from bot.digest.compose import DigestItem, build_items, rank
-from bot.digest.render import utf16_len
 from bot.digest.weekly import WEEKLY_TOP_ITEMS, WeeklyReview, build_weekly_review, review_weeks
 from bot.digest.weekly_text import (
     MAX_CAPTION_UNITS,
@@ -18,6 +17,7 @@ from bot.digest.weekly_text import (
     weekday_every,
 )
 from bot.nlp.taxonomy import TOPIC_LABELS
+from bot.presentation import utf16_len
 from tests.fakes.telegram_api import parse_html
 from tests.test_weekly.samples import (
     REVIEW_AT,

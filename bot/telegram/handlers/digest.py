@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Final
 
 from aiogram import Bot, F, Router
@@ -10,10 +12,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
+from bot.clock import Clock
 from bot.services.chats import ChatRef
 from bot.services.reading import ReadingService
 from bot.telegram import replies, texts
 from bot.telegram.keyboards import MenuCb
+from bot.telegram.prompts import PromptAlive, open_prompt
 
 router = Router(name=__name__)
 
@@ -22,6 +26,12 @@ DEFAULT_LATEST: Final = 5
 MAX_LATEST: Final = 20
 #: A search query is a few words; a pasted page is not one.
 MAX_QUERY_CHARS: Final = 200
+#: In a group any member may ask for /digest; within this long after one, a repeat gets a
+#: short note instead of another copy of the same releases.
+DIGEST_REPEAT_WINDOW: Final = timedelta(minutes=1)
+#: The FSM storage "destiny" of the per-chat record of the last /digest (apart from any
+#: user's prompt state).
+_DIGEST_DESTINY: Final = "digest-repeat"
 
 
 class SearchInput(StatesGroup):
@@ -43,19 +53,59 @@ async def _search(bot: Bot, chat: ChatRef, reading: ReadingService, query: str) 
     await replies.send_all(bot, chat, messages or [none])
 
 
-@router.message(Command("digest"))
-async def digest(message: Message, bot: Bot, chat: ChatRef, reading: ReadingService) -> None:
+async def _repeated(state: FSMContext, chat: ChatRef, clock: Clock) -> bool:
+    """True when a group asked for a digest less than ``DIGEST_REPEAT_WINDOW`` ago;
+    otherwise notes this request. Kept beside the FSM data, per chat (and forum topic)
+    rather than per user: any member may ask, but the group gets one copy."""
+    if not chat.is_group:
+        return False
+    record = FSMContext(
+        storage=state.storage,
+        key=replace(state.key, user_id=chat.chat_id, destiny=_DIGEST_DESTINY),
+    )
+    now = clock()
+    last = (await record.get_data()).get("digest_at")
+    if isinstance(last, str) and now - datetime.fromisoformat(last) < DIGEST_REPEAT_WINDOW:
+        return True
+    await record.set_data({"digest_at": now.isoformat()})
+    return False
+
+
+async def _digest(
+    bot: Bot, chat: ChatRef, reading: ReadingService, state: FSMContext, clock: Clock
+) -> None:
+    if await _repeated(state, chat, clock):
+        await replies.send(bot, chat, texts.DIGEST_REPEATED)
+        return
     if not await reading.digest(chat):  # the digest itself goes out through the ledger
         await replies.send(bot, chat, texts.NOTHING_NEW)
 
 
+@router.message(Command("digest"))
+async def digest(
+    message: Message,
+    *,
+    bot: Bot,
+    chat: ChatRef,
+    reading: ReadingService,
+    state: FSMContext,
+    clock: Clock,
+) -> None:
+    await _digest(bot, chat, reading, state, clock)
+
+
 @router.callback_query(MenuCb.filter(F.target == "digest"))
 async def digest_button(
-    callback: CallbackQuery, bot: Bot, chat: ChatRef, reading: ReadingService
+    callback: CallbackQuery,
+    *,
+    bot: Bot,
+    chat: ChatRef,
+    reading: ReadingService,
+    state: FSMContext,
+    clock: Clock,
 ) -> None:
     await callback.answer()
-    if not await reading.digest(chat):
-        await replies.send(bot, chat, texts.NOTHING_NEW)
+    await _digest(bot, chat, reading, state, clock)
 
 
 @router.message(Command("latest"))
@@ -91,14 +141,14 @@ async def search(
 
 @router.callback_query(MenuCb.filter(F.target == "search"))
 async def search_button(
-    callback: CallbackQuery, bot: Bot, chat: ChatRef, state: FSMContext
+    callback: CallbackQuery, bot: Bot, chat: ChatRef, state: FSMContext, clock: Clock
 ) -> None:
     await callback.answer()
-    await state.set_state(SearchInput.query)
+    await open_prompt(state, SearchInput.query, clock)
     await replies.send(bot, chat, texts.SEARCH_PROMPT)
 
 
-@router.message(SearchInput.query, F.text, ~F.text.startswith("/"))
+@router.message(SearchInput.query, F.text, ~F.text.startswith("/"), PromptAlive())
 async def search_typed(
     message: Message, bot: Bot, chat: ChatRef, state: FSMContext, reading: ReadingService
 ) -> None:

@@ -1,6 +1,9 @@
 """What nothing else handled: unknown commands, plain text and non-text messages.
 
-In groups the bot answers only commands addressed to it; ordinary talk is left alone.
+In groups the bot answers only commands addressed to it; ordinary talk is left alone. In
+a private chat, text that names a country or topic («Мексика», «энергетика») gets an offer
+to subscribe to it; any other text gets the short help — never the user's words echoed
+back as a command.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.services.chats import ChatRef
-from bot.telegram import texts
+from bot.services.subscriptions import SubscriptionService
+from bot.telegram import keyboards, texts
 
 router = Router(name=__name__)
 
@@ -29,11 +33,17 @@ async def unknown_command(message: Message, bot: Bot) -> None:
 
 
 @router.message(F.text)
-async def plain_text(message: Message, chat: ChatRef) -> None:
+async def plain_text(message: Message, chat: ChatRef, subscriptions: SubscriptionService) -> None:
     if chat.is_group:
         return
-    example = texts.clip(message.text or "", 40)
-    await message.answer(texts.PLAIN_TEXT_HINT.format(text=example))
+    terms = (await subscriptions.recognise(message.text or ""))[: keyboards.MAX_OFFER_TERMS]
+    if not terms:
+        await message.answer(texts.PLAIN_TEXT_HELP)
+        return
+    names = ", ".join(f"«{texts.esc(subscriptions.label(term))}»" for term in terms)
+    await message.answer(
+        texts.PLAIN_TEXT_OFFER.format(items=names), reply_markup=keyboards.offer(terms)
+    )
 
 
 @router.message()

@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.clock import Clock
 from bot.services.chats import ChatRef
 from bot.services.subscriptions import SubscriptionService
 from bot.telegram import keyboards, replies, texts
@@ -19,6 +20,7 @@ from bot.telegram.keyboards import (
     MenuCb,
     TopicToggleCb,
 )
+from bot.telegram.prompts import PromptAlive, open_prompt
 from storage.models import SubscriptionKind
 
 router = Router(name=__name__)
@@ -65,7 +67,7 @@ async def countries(
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(MenuCb.filter(F.target == "countries"))
+@router.callback_query(MenuCb.filter(F.target == "countries"), flags=ADMIN_ONLY)
 async def countries_button(
     callback: CallbackQuery, bot: Bot, chat: ChatRef, subscriptions: SubscriptionService
 ) -> None:
@@ -74,7 +76,7 @@ async def countries_button(
     await replies.send(bot, chat, text, markup)
 
 
-@router.callback_query(CountryPageCb.filter())
+@router.callback_query(CountryPageCb.filter(), flags=ADMIN_ONLY)
 async def countries_page(
     callback: CallbackQuery,
     callback_data: CountryPageCb,
@@ -87,27 +89,29 @@ async def countries_page(
     await replies.edit(callback, bot, chat, text, markup)
 
 
-@router.callback_query(CountrySearchCb.filter())
+@router.callback_query(CountrySearchCb.filter(), flags=ADMIN_ONLY)
 async def country_search_prompt(
-    callback: CallbackQuery, bot: Bot, chat: ChatRef, state: FSMContext
+    callback: CallbackQuery, bot: Bot, chat: ChatRef, state: FSMContext, clock: Clock
 ) -> None:
     await callback.answer()
-    await state.set_state(CountrySearch.query)
+    await open_prompt(state, CountrySearch.query, clock)
     await replies.send(bot, chat, texts.COUNTRY_SEARCH_PROMPT)
 
 
-@router.message(CountrySearch.query, F.text, ~F.text.startswith("/"))
+@router.message(CountrySearch.query, F.text, ~F.text.startswith("/"), PromptAlive())
 async def country_search(
     message: Message, chat: ChatRef, state: FSMContext, subscriptions: SubscriptionService
 ) -> None:
+    # One answer per prompt, found or not: a miss does not keep answering every later
+    # message (the results and the «🔎 Найти» button are one tap away).
+    await state.clear()
     text, markup = await _results(subscriptions, chat, message.text or "")
-    if markup is not None:
-        await state.clear()
     await message.answer(text, reply_markup=markup)
 
 
-@router.message(CountrySearch.query, ~F.text)
-async def country_search_not_text(message: Message) -> None:
+@router.message(CountrySearch.query, ~F.text, PromptAlive())
+async def country_search_not_text(message: Message, state: FSMContext) -> None:
+    await state.clear()
     await message.answer(texts.COUNTRY_SEARCH_TEXT_ONLY)
 
 
@@ -141,7 +145,7 @@ async def topics(message: Message, chat: ChatRef, subscriptions: SubscriptionSer
     await message.answer(texts.TOPICS_HEADER, reply_markup=keyboards.topic_picker(chosen))
 
 
-@router.callback_query(MenuCb.filter(F.target == "topics"))
+@router.callback_query(MenuCb.filter(F.target == "topics"), flags=ADMIN_ONLY)
 async def topics_button(
     callback: CallbackQuery, bot: Bot, chat: ChatRef, subscriptions: SubscriptionService
 ) -> None:
@@ -168,7 +172,7 @@ async def toggle_topic(
     await replies.edit_markup(callback, keyboards.topic_picker(chosen))
 
 
-@router.callback_query(MenuCb.filter(F.target == "done"))
+@router.callback_query(MenuCb.filter(F.target == "done"), flags=ADMIN_ONLY)
 async def picker_done(callback: CallbackQuery, bot: Bot, chat: ChatRef) -> None:
     await callback.answer()
     await replies.edit(callback, bot, chat, texts.PICKER_DONE)

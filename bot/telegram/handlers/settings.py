@@ -30,7 +30,7 @@ def _settings_text(subscriber: Subscriber, clock: Clock) -> str:
 # --- the menu -------------------------------------------------------------------------
 
 
-@router.callback_query(MenuCb.filter(F.target == "settings"))
+@router.callback_query(MenuCb.filter(F.target == "settings"), flags=ADMIN_ONLY)
 async def settings_button(
     callback: CallbackQuery, bot: Bot, chat: ChatRef, chats: ChatService, clock: Clock
 ) -> None:
@@ -61,7 +61,7 @@ async def time_command(
     await message.answer(texts.time_set(subscriber, clock()))
 
 
-@router.callback_query(MenuCb.filter(F.target == "time"))
+@router.callback_query(MenuCb.filter(F.target == "time"), flags=ADMIN_ONLY)
 async def time_button(
     callback: CallbackQuery, bot: Bot, chat: ChatRef, chats: ChatService, clock: Clock
 ) -> None:
@@ -112,7 +112,7 @@ async def timezone_command(
     await message.answer(texts.zone_set(subscriber, clock()))
 
 
-@router.callback_query(MenuCb.filter(F.target == "zone"))
+@router.callback_query(MenuCb.filter(F.target == "zone"), flags=ADMIN_ONLY)
 async def timezone_button(
     callback: CallbackQuery, bot: Bot, chat: ChatRef, chats: ChatService, clock: Clock
 ) -> None:
@@ -162,7 +162,7 @@ async def mode_command(
     await message.answer(texts.MODE_SET.format(mode=texts.MODE_LABELS[subscriber.mode]))
 
 
-@router.callback_query(MenuCb.filter(F.target == "mode"))
+@router.callback_query(MenuCb.filter(F.target == "mode"), flags=ADMIN_ONLY)
 async def mode_button(callback: CallbackQuery, bot: Bot, chat: ChatRef, chats: ChatService) -> None:
     await callback.answer()
     subscriber = await chats.ensure(chat)
