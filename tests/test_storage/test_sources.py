@@ -11,7 +11,7 @@ from storage.store import Storage
 from .conftest import NOW, add_releases, new_release
 
 A = SourceConfig("a", "https://a.example/rss", "rss", country="DE", interval_minutes=30)
-B = SourceConfig("b", "https://b.example/news", "html", options={"item": "article"})
+B = SourceConfig("b", "https://b.example/news", "html", options={"item_selector": "article"})
 C = SourceConfig("c", "https://c.example/rss", "rss")
 
 
@@ -48,7 +48,7 @@ async def test_sync_adds_changes_and_removes(storage: Storage) -> None:
     assert sources["a"].country == "FR"
     assert sources["a"].created_at == NOW
     assert not sources["b"].enabled
-    assert sources["b"].options == {"item": "article"}
+    assert sources["b"].options == {"item_selector": "article"}
     assert [s.name for s in await storage.sources.all()] == ["a", "c"]
 
 
@@ -73,7 +73,7 @@ async def test_a_changed_target_resets_the_validators(storage: Storage) -> None:
     await _poll_ok(storage, ids["b"])
 
     moved = SourceConfig("a", "https://a.example/new-rss", "rss", "DE", 30)
-    reshaped = SourceConfig("b", B.url, "html", options={"item": "li"})
+    reshaped = SourceConfig("b", B.url, "html", options={"item_selector": "li"})
     await _sync(storage, moved, reshaped)
     for name in ("a", "b"):
         source = await storage.sources.get(ids[name])
