@@ -222,7 +222,7 @@ class PgReleaseRepository:
         topics = by_kind.get(SubscriptionKind.TOPIC, [])
         keywords = tsquery(by_kind.get(SubscriptionKind.KEYWORD, []), "|")
         excludes = tsquery(by_kind.get(SubscriptionKind.EXCLUDE, []), "|")
-        args: list[object] = [subscriber_id, limit]
+        args: list[object] = [limit]
 
         def arg(value: object) -> str:
             args.append(value)
@@ -257,14 +257,14 @@ class PgReleaseRepository:
         if undelivered_only:
             conditions.append(
                 "NOT EXISTS (SELECT 1 FROM releases c JOIN deliveries d ON d.release_id = c.id"
-                " WHERE c.cluster_id = r.cluster_id AND d.subscriber_id = $1)"
+                f" WHERE c.cluster_id = r.cluster_id AND d.subscriber_id = {arg(subscriber_id)})"
             )
         if excludes:
             conditions.append(f"NOT (r.search @@ to_tsquery('simple', {arg(excludes)}))")
         sql = (
             f"{_SELECT} WHERE r.id IN ({' UNION '.join(candidates)}) AND "
             + " AND ".join(conditions)
-            + " ORDER BY r.ingested_at DESC, r.id DESC LIMIT $2"
+            + " ORDER BY r.ingested_at DESC, r.id DESC LIMIT $1"
         )
         rows = await self._db.fetch(sql, *args)
         return [_to_release(row) for row in rows]

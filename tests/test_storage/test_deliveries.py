@@ -12,7 +12,7 @@ from storage.deliveries import PendingBatch
 from storage.models import DeliveryStatus, SubscriptionKind
 from storage.store import Storage
 
-from .conftest import NOW, add_releases, add_source, add_subscriber, new_release
+from .conftest import NOW, add_releases, add_source, add_subscriber, new_release, table_rows
 
 
 @pytest.fixture
@@ -74,11 +74,11 @@ async def test_mark_sent_and_failed(storage: Storage, release_ids: list[int]) ->
     assert await ledger.release_ids(subscriber.id) == r[:2]
     assert await ledger.release_ids(subscriber.id, DeliveryStatus.FAILED) == r[2:3]
     assert await ledger.release_ids(subscriber.id, DeliveryStatus.CLAIMED) == r[3:4]
-    rows = await storage.db.fetchall(
-        "SELECT release_id, status, sent_at, error FROM deliveries ORDER BY release_id"
+    rows = await table_rows(
+        storage, "SELECT release_id, status, sent_at, error FROM deliveries ORDER BY release_id"
     )
     sent_at = int((NOW + timedelta(seconds=5)).timestamp())
-    assert [tuple(row) for row in rows] == [
+    assert rows == [
         (r[0], "sent", sent_at, None),
         (r[1], "sent", sent_at, None),
         (r[2], "failed", None, "e" * 500),
