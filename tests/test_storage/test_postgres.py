@@ -142,12 +142,16 @@ async def test_times_are_whole_utc_seconds_and_naive_ones_refused(storage: Stora
     assert source is not None
     assert source.last_error_at == datetime(2025, 3, 10, 12, 0, 0, tzinfo=UTC)
     assert source.last_error_at.utcoffset() == timedelta(0)
-    with pytest.raises(ValueError, match="naive"):
+    naive = datetime(2025, 3, 10)  # noqa: DTZ001 - the naive time is what is tested
+
+    async def write_naive() -> None:
         async with storage.transaction() as tx:
             await storage.sources.record_failure(
-                tx, source_id, now=datetime(2025, 3, 10),  # noqa: DTZ001 - the naive time under test
-                error="x",, next_poll_at=at
+                tx, source_id, now=naive, error="x", next_poll_at=at
             )
+
+    with pytest.raises(ValueError, match="naive"):
+        await write_naive()
 
 
 async def test_a_transaction_of_the_other_backend_is_refused(
