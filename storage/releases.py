@@ -203,7 +203,7 @@ class SqliteReleaseRepository:
     async def recent_fingerprints(self, since: datetime) -> list[ReleaseFingerprint]:
         """Fingerprints of releases ingested since ``since``, for near-duplicate grouping."""
         rows = await self._db.fetchall(
-            "SELECT id, cluster_id, fingerprint FROM releases WHERE ingested_at >= ?",
+            "SELECT id, cluster_id, fingerprint FROM releases WHERE ingested_at >= ? ORDER BY id",
             (to_db(since),),
         )
         return [

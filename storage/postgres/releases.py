@@ -39,7 +39,7 @@ RELEASE_WRITER_KEY = 0x6465_7065_7368_6103  # "depesha" + 3
 
 # One statement per batch: each column travels as one array, and the tsvector is made
 # by the server from the words (COPY cannot apply to_tsvector on the way in).
-_INSERT = (
+INSERT_RELEASES = (
     "INSERT INTO releases (id, source_id, url, canonical_url, guid, content_hash, title, text,"
     " published_at, ingested_at, language, summary, countries, primary_country, topics,"
     " fingerprint, cluster_id, notify, search)"
@@ -144,7 +144,7 @@ class PgReleaseRepository:
                 for code in dict.fromkeys(r.countries)
             )
             topic_rows.extend((topic, ingested, release_id) for topic in dict.fromkeys(r.topics))
-        await t.execute(_INSERT, *columns)
+        await t.execute(INSERT_RELEASES, *columns)
         await t.copy(
             "release_countries",
             ("country", "ingested_at", "release_id", "is_primary"),
@@ -172,7 +172,7 @@ class PgReleaseRepository:
 
     async def recent_fingerprints(self, since: datetime) -> list[ReleaseFingerprint]:
         rows = await self._db.fetch(
-            "SELECT id, cluster_id, fingerprint FROM releases WHERE ingested_at >= $1",
+            "SELECT id, cluster_id, fingerprint FROM releases WHERE ingested_at >= $1 ORDER BY id",
             to_utc_second(since),
         )
         return [
