@@ -20,7 +20,7 @@ import aiosqlite
 from storage.database import Database as SqliteDatabase
 from storage.errors import StorageError
 from storage.postgres.database import PgDatabase, PgTransaction, pg_tx
-from storage.postgres.releases import INSERT_RELEASES
+from storage.postgres.releases import RELEASE_COLUMNS
 from storage.store import Storage
 from storage.timeconv import from_db
 
@@ -194,14 +194,13 @@ async def _copy_releases(
         ):
             for doc, term in part:
                 words.setdefault(doc, []).append(term)
-        columns: list[list[object]] = [[] for _ in range(len(_RELEASE_COLUMNS) + 1)]
+        rows: list[tuple[object, ...]] = []
         for raw in batch:
             row = list(convert(raw))
             row[16] = row[16] or row[0]  # a cluster of its own (v1 rows had none)
             row.append(" ".join(words.get(raw[0], ())))
-            for column, value in zip(columns, row, strict=True):
-                column.append(value)
-        await t.execute(INSERT_RELEASES, *columns)
+            rows.append(tuple(row))
+        await t.copy("releases", RELEASE_COLUMNS, rows)
         copied += len(batch)
         if progress is not None:
             progress("releases", copied)

@@ -23,6 +23,7 @@ from storage.errors import BackupUnsupportedError, ConflictError, StorageError
 from storage.interface import Transaction
 from storage.models import Backend
 from storage.postgres.schema import migrate
+from storage.postgres.tsvector import register as register_codecs
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,11 @@ class PgDatabase:
             await connection.close()
         try:
             pool: asyncpg.Pool[Record] = await asyncpg.create_pool(
-                url, min_size=min_size, max_size=max_size, server_settings=SERVER_SETTINGS
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                server_settings=SERVER_SETTINGS,
+                init=register_codecs,
             )
         except (OSError, asyncpg.PostgresError) as error:
             raise StorageError(f"cannot connect to PostgreSQL: {error}") from error

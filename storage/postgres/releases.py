@@ -1,9 +1,10 @@
 """Releases in PostgreSQL: bulk storing, clusters, matching subscribers, full-text search.
 
 Search keeps SQLite's semantics: the caller's lemmas, cut into words by the same rule
-(``storage.codec``), become a ``simple`` tsvector (lower-case, no stemming, no stop
-words), so positions match word order and a phrase is ``w1 <-> w2``. /search ranks the
-``SEARCH_WINDOW`` newest matches (``ts_rank``), then newest first.
+(``storage.codec``), become a ``simple`` tsvector under a GIN index (lower-case, no
+stemming, no stop words; see ``storage.postgres.tsvector``), so positions match word
+order and a phrase is ``w1 <-> w2``. /search ranks the ``SEARCH_WINDOW`` newest matches
+(``ts_rank``), ties newest first. Releases go in by binary COPY.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from storage.codec import (
 from storage.interface import Transaction
 from storage.models import NewRelease, Release, ReleaseFingerprint, SubscriptionKind
 from storage.postgres.database import PgDatabase, PgTransaction, Record, pg_tx
+from storage.postgres.tsvector import tsquery
 from storage.releases import SEARCH_WINDOW
 from storage.timeconv import to_utc_second, to_utc_second_required
 
@@ -37,22 +39,13 @@ _SELECT = (
 #: commit order, as DESIGN §7.1's cursor wants.
 RELEASE_WRITER_KEY = 0x6465_7065_7368_6103  # "depesha" + 3
 
-# One statement per batch: each column travels as one array, and the tsvector is made
-# by the server from the words (COPY cannot apply to_tsvector on the way in).
-INSERT_RELEASES = (
-    "INSERT INTO releases (id, source_id, url, canonical_url, guid, content_hash, title, text,"
-    " published_at, ingested_at, language, summary, countries, primary_country, topics,"
-    " fingerprint, cluster_id, notify, search)"
-    " SELECT id, source_id, url, canonical_url, guid, content_hash, title, text,"
-    " published_at, ingested_at, language, summary, countries, primary_country, topics,"
-    " fingerprint, cluster_id, notify, to_tsvector('simple', words)"
-    " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
-    " $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[],"
-    " $13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[], $18::boolean[],"
-    " $19::text[]) AS v(id, source_id, url, canonical_url, guid, content_hash, title, text,"
-    " published_at, ingested_at, language, summary, countries, primary_country, topics,"
-    " fingerprint, cluster_id, notify, words)"
-)
+#: The columns of a release row as COPY sends them (``search`` is ``encode_tsvector``'s
+#: input: the words, space-separated).
+RELEASE_COLUMNS = (
+    "id", "source_id", "url", "canonical_url", "guid", "content_hash", "title", "text",
+    "published_at", "ingested_at", "language", "summary", "countries", "primary_country",
+    "topics", "fingerprint", "cluster_id", "notify", "search",
+)  # fmt: skip
 
 _EXISTING = (
     "SELECT 'url' AS kind, 0::bigint AS source_id, canonical_url AS value FROM releases"
@@ -63,13 +56,6 @@ _EXISTING = (
     " UNION ALL SELECT 'guid', r.source_id, r.guid FROM releases r"
     " JOIN unnest($4::bigint[], $5::text[]) AS v(s, g) ON r.source_id = v.s AND r.guid = v.g"
 )
-
-
-def tsquery(terms: Sequence[str], operator: str) -> str:
-    """Terms as tsquery text: each a phrase of its words (``<->``), joined by ``&`` or
-    ``|``; '' when no term has a word. Words are letters and digits: quoting is safe."""
-    parts = [" <-> ".join(f"'{word}'" for word in words) for words in phrases(terms)]
-    return f" {operator} ".join(f"({part})" for part in parts)
 
 
 class PgReleaseRepository:
@@ -110,41 +96,41 @@ class PgReleaseRepository:
             len(fresh),
         )
         new_ids = [int(row[0]) for row in id_rows]
-        columns: list[list[object]] = [[] for _ in range(19)]
+        release_rows: list[tuple[object, ...]] = []
         country_rows: list[tuple[object, ...]] = []
         topic_rows: list[tuple[object, ...]] = []
         for release_id, (index, r) in zip(new_ids, fresh, strict=True):
             ids[index] = release_id
             ingested = to_utc_second_required(r.ingested_at)
-            values = (
-                release_id,
-                r.source_id,
-                r.url,
-                r.canonical_url,
-                r.guid,
-                r.content_hash,
-                r.title,
-                r.text,
-                to_utc_second(r.published_at),
-                ingested,
-                r.language,
-                r.summary,
-                join_tags(r.countries),
-                r.primary_country,
-                join_tags(r.topics),
-                to_signed64(r.fingerprint),
-                release_id if r.cluster_id is None else r.cluster_id,
-                r.notify,
-                " ".join(search_words(r.search_text)),
+            release_rows.append(
+                (
+                    release_id,
+                    r.source_id,
+                    r.url,
+                    r.canonical_url,
+                    r.guid,
+                    r.content_hash,
+                    r.title,
+                    r.text,
+                    to_utc_second(r.published_at),
+                    ingested,
+                    r.language,
+                    r.summary,
+                    join_tags(r.countries),
+                    r.primary_country,
+                    join_tags(r.topics),
+                    to_signed64(r.fingerprint),
+                    release_id if r.cluster_id is None else r.cluster_id,
+                    r.notify,
+                    " ".join(search_words(r.search_text)),
+                )
             )
-            for column, value in zip(columns, values, strict=True):
-                column.append(value)
             country_rows.extend(
                 (code, ingested, release_id, code == r.primary_country)
                 for code in dict.fromkeys(r.countries)
             )
             topic_rows.extend((topic, ingested, release_id) for topic in dict.fromkeys(r.topics))
-        await t.execute(INSERT_RELEASES, *columns)
+        await t.copy("releases", RELEASE_COLUMNS, release_rows)
         await t.copy(
             "release_countries",
             ("country", "ingested_at", "release_id", "is_primary"),
@@ -220,8 +206,8 @@ class PgReleaseRepository:
             by_kind.setdefault(row["kind"], []).append(row["term"])
         countries = by_kind.get(SubscriptionKind.COUNTRY, [])
         topics = by_kind.get(SubscriptionKind.TOPIC, [])
-        keywords = tsquery(by_kind.get(SubscriptionKind.KEYWORD, []), "|")
-        excludes = tsquery(by_kind.get(SubscriptionKind.EXCLUDE, []), "|")
+        keywords = tsquery(phrases(by_kind.get(SubscriptionKind.KEYWORD, [])), "|")
+        excludes = tsquery(phrases(by_kind.get(SubscriptionKind.EXCLUDE, [])), "|")
         args: list[object] = [limit]
 
         def arg(value: object) -> str:
@@ -246,7 +232,7 @@ class PgReleaseRepository:
             )
         if keywords:
             candidates.append(
-                f"SELECT id FROM releases WHERE search @@ to_tsquery('simple', {arg(keywords)})"
+                f"SELECT id FROM releases WHERE search @@ {arg(keywords)}::tsquery"
                 + floor.format(column="ingested_at")
             )
         if not candidates:
@@ -260,7 +246,7 @@ class PgReleaseRepository:
                 f" WHERE c.cluster_id = r.cluster_id AND d.subscriber_id = {arg(subscriber_id)})"
             )
         if excludes:
-            conditions.append(f"NOT (r.search @@ to_tsquery('simple', {arg(excludes)}))")
+            conditions.append(f"NOT (r.search @@ {arg(excludes)}::tsquery)")
         sql = (
             f"{_SELECT} WHERE r.id IN ({' UNION '.join(candidates)}) AND "
             + " AND ".join(conditions)
@@ -272,12 +258,12 @@ class PgReleaseRepository:
     async def search(self, terms: Sequence[str], *, limit: int) -> list[Release]:
         """Every term (a phrase) must occur; the best-ranked of the ``SEARCH_WINDOW``
         newest matches come first, ties newest first."""
-        query = tsquery(terms, "&")
+        query = tsquery(phrases(terms), "&")
         if not query:
             return []
         rows = await self._db.fetch(
             f"{_SELECT} JOIN (SELECT id AS hit, ts_rank(search, q) AS rank"
-            " FROM releases, to_tsquery('simple', $1) AS q WHERE search @@ q"
+            " FROM releases, CAST($1 AS tsquery) AS q WHERE search @@ q"
             " ORDER BY id DESC LIMIT $3) m ON m.hit = r.id"
             " ORDER BY m.rank DESC, r.ingested_at DESC, r.id DESC LIMIT $2",
             query,

@@ -297,3 +297,28 @@ async def test_the_sqlite_leader_is_always_the_leader(tmp_path: Path) -> None:
         assert not await lock.is_held()
     finally:
         await lite.close()
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "казахстан мексика торговый соглашение казахстан",
+        "ии оаэ g20 covid19 2025 год",
+        "ёлка ёлка ёлка",
+        "я",
+        " ".join(f"слово{n % 300}" for n in range(20_000)),  # past the position limit
+    ],
+)
+async def test_the_search_vector_is_the_simple_configurations(storage: Storage, words: str) -> None:
+    """The tsvector made in Python equals ``to_tsvector('simple', …)`` of the same words."""
+    source_id = await add_source(storage)
+    (release_id,) = await add_releases(storage, [new_release(source_id, 1, search_text=words)])
+    async with storage.transaction() as tx:
+        row = await pg_tx(tx).fetchrow(
+            "SELECT search::text = to_tsvector('simple', $2)::text AS same FROM releases"
+            " WHERE id = $1",
+            release_id,
+            words,
+        )
+    assert row is not None
+    assert row["same"]
