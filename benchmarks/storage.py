@@ -478,6 +478,10 @@ async def run(backend: str, store: Storage, args: argparse.Namespace, floor: Flo
     return figures
 
 
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.glob("bench.sqlite3*"))
+
+
 async def run_sqlite(args: argparse.Namespace, folder: Path) -> Figures:
     corpus = Corpus(random.Random(SEED))
     floor = sqlite_floor(corpus, args.releases, args.queries, folder)
@@ -487,7 +491,7 @@ async def run_sqlite(args: argparse.Namespace, folder: Path) -> Figures:
     finally:
         await store.close()
     # After close, so the WAL is checkpointed into the main file.
-    size = sum(p.stat().st_size for p in folder.glob("bench.sqlite3*"))
+    size = _size(folder)
     print(
         f"[sqlite] database size: {size / 2**20:,.1f} MiB"
         f" ({size / max(1, args.releases):,.0f} B per release, all tables)"

@@ -24,28 +24,52 @@ MAXNUMPOS = 256
 MAXSTRLEN = (1 << 11) - 1
 
 _COUNT = struct.Struct("!i")
-_NPOS = struct.Struct("!H")
 
 
 def encode_tsvector(words: str) -> bytes:
-    """Space-separated words → the binary tsvector (tsvectorrecv's input)."""
-    positions: dict[bytes, list[int]] = {}
-    for position, word in enumerate(words.split(), start=1):
+    """Space-separated words → the binary tsvector (tsvectorrecv's input).
+
+    On the hot path of every insert: one dict pass, one pack per lexeme; the server
+    sorts the lexemes (tsvectorrecv does when they arrive unsorted).
+    """
+    tokens = words.split()
+    positions: dict[str, list[int]] = {}
+    for position, word in enumerate(tokens, start=1):
+        found = positions.get(word)
+        if found is None:
+            positions[word] = [position]
+        else:
+            found.append(position)
+    if len(tokens) > MAXENTRYPOS:
+        positions = {word: _clamped(found) for word, found in positions.items()}
+    parts = [_COUNT.pack(len(positions))]
+    append = parts.append
+    for word, found in positions.items():
         lexeme = word.encode()
         if len(lexeme) > MAXSTRLEN:
+            parts[0] = _COUNT.pack(_COUNT.unpack(parts[0])[0] - 1)
             continue
-        seen = positions.setdefault(lexeme, [])
-        at = min(position, MAXENTRYPOS)
-        if len(seen) < MAXNUMPOS and (not seen or seen[-1] < at):
-            seen.append(at)
-    parts = [_COUNT.pack(len(positions))]
-    # tsvectorrecv sorts unsorted input itself; sending it sorted (length, then bytes,
-    # its own order) spares the server that work.
-    for lexeme in sorted(positions, key=lambda item: (len(item), item)):
-        found = positions[lexeme]
-        parts.append(lexeme + b"\0" + _NPOS.pack(len(found)))
-        parts.append(struct.pack(f"!{len(found)}H", *found))
+        kept = found[:MAXNUMPOS]
+        append(lexeme)
+        append(_packed(len(kept)).pack(0, len(kept), *kept))
     return b"".join(parts)
+
+
+def _clamped(found: list[int]) -> list[int]:
+    """Positions past the last one PostgreSQL keeps collapse into it, once."""
+    kept = [p for p in found if p < MAXENTRYPOS]
+    return [*kept, MAXENTRYPOS] if len(kept) < len(found) else kept
+
+
+_PACKED: dict[int, struct.Struct] = {}
+
+
+def _packed(count: int) -> struct.Struct:
+    """The NUL ending a lexeme, its position count and its positions, as one Struct."""
+    packer = _PACKED.get(count)
+    if packer is None:
+        packer = _PACKED[count] = struct.Struct(f"!BH{count}H")
+    return packer
 
 
 def _keep_bytes(data: bytes) -> bytes:
