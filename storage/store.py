@@ -109,7 +109,7 @@ class Storage:
         """
         if self.database_url is None:
             return SingleProcessLeader()
-        from storage.postgres.fsm import PgLeaderLock
+        from storage.postgres.leader import PgLeaderLock
 
         return PgLeaderLock(self.database_url)
 
