@@ -29,8 +29,11 @@ log = logging.getLogger(__name__)
 
 Record = asyncpg.Record
 
-#: Connections per process. A replica's concurrency is the broadcast worker pool plus
-#: handlers; ten connections keep a 100-connection server open to several replicas.
+#: Connections per process and pool. Transactions and plain reads have a pool each: a
+#: service may read inside its transaction block, and with one shared pool N such blocks
+#: could hold all N connections while each waits for one more to read. Reads hold a
+#: connection for one query only, so the read pool always drains. 2 × 10 per replica
+#: leaves a default 100-connection server room for several replicas.
 POOL_MIN_SIZE = 1
 POOL_MAX_SIZE = 10
 
@@ -108,13 +111,16 @@ def pg_tx(tx: Transaction) -> PgTransaction:
 
 
 class PgDatabase:
-    """A pool on one PostgreSQL database: ``await PgDatabase.open(url)``, then ``close()``."""
+    """Pools on one PostgreSQL database: ``await PgDatabase.open(url)``, then ``close()``."""
 
     backend = Backend.POSTGRESQL
 
-    def __init__(self, url: str, pool: asyncpg.Pool[Record]) -> None:
+    def __init__(
+        self, url: str, writers: asyncpg.Pool[Record], readers: asyncpg.Pool[Record]
+    ) -> None:
         self.url = url
-        self._pool = pool
+        self._writers = writers
+        self._readers = readers
         self._closed = False
 
     @classmethod
@@ -136,30 +142,36 @@ class PgDatabase:
             await migrate(connection)
         finally:
             await connection.close()
+        pools: list[asyncpg.Pool[Record]] = []
         try:
-            pool: asyncpg.Pool[Record] = await asyncpg.create_pool(
-                url,
-                min_size=min_size,
-                max_size=max_size,
-                server_settings=SERVER_SETTINGS,
-                init=register_codecs,
-            )
+            for _ in range(2):
+                pool: asyncpg.Pool[Record] = await asyncpg.create_pool(
+                    url,
+                    min_size=min_size,
+                    max_size=max_size,
+                    server_settings=SERVER_SETTINGS,
+                    init=register_codecs,
+                )
+                pools.append(pool)
         except (OSError, asyncpg.PostgresError) as error:
+            for pool in pools:
+                await pool.close()
             raise StorageError(f"cannot connect to PostgreSQL: {error}") from error
-        log.debug("PostgreSQL pool open (%d–%d connections)", min_size, max_size)
-        return cls(url, pool)
+        log.debug("PostgreSQL pools open (2 × %d–%d connections)", min_size, max_size)
+        return cls(url, writers=pools[0], readers=pools[1])
 
     async def close(self) -> None:
         """Wait for connections in use to come back, then close the pool; idempotent."""
         if self._closed:
             return
         self._closed = True
-        await self._pool.close()
+        await self._writers.close()
+        await self._readers.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgTransaction]:
         """``async with db.transaction() as tx:`` — commit on success, roll back on any error."""
-        async with self._pool.acquire() as connection:
+        async with self._writers.acquire() as connection:
             transaction = connection.transaction()
             await transaction.start()
             try:
@@ -181,13 +193,13 @@ class PgDatabase:
     async def fetch(self, sql: str, *args: object) -> list[Record]:
         """Committed rows, on any pooled connection."""
         try:
-            return await self._pool.fetch(sql, *args)
+            return await self._readers.fetch(sql, *args)
         except asyncpg.PostgresError as error:
             raise _mapped(error) from error
 
     async def fetchrow(self, sql: str, *args: object) -> Record | None:
         try:
-            return await self._pool.fetchrow(sql, *args)
+            return await self._readers.fetchrow(sql, *args)
         except asyncpg.PostgresError as error:
             raise _mapped(error) from error
 

@@ -322,3 +322,25 @@ async def test_the_search_vector_is_the_simple_configurations(storage: Storage, 
         )
     assert row is not None
     assert row["same"]
+
+
+async def test_reads_inside_many_open_transactions_do_not_exhaust_the_pool(
+    storage: Storage,
+) -> None:
+    """Services read (outside the transaction) inside their transaction blocks; with more
+    blocks open than connections in a pool, that must still finish."""
+    source_id = await add_source(storage)
+    inside = 0
+    all_inside = asyncio.Event()
+
+    async def block() -> None:
+        nonlocal inside
+        async with storage.transaction():  # holds one of the pool's ten connections
+            inside += 1
+            if inside == 10:
+                all_inside.set()
+            await all_inside.wait()
+            assert await storage.sources.get(source_id) is not None
+
+    async with asyncio.timeout(60):
+        await asyncio.gather(*(block() for _ in range(10)))
