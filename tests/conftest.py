@@ -9,10 +9,12 @@ started, the tests that need it fail with the server's log — they are never sk
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 
 import pytest
 
+from storage.store import Storage
 from tests.pg_server import PgServer, create_database, drop_database, start_server
 
 #: The backends a storage-level test runs on, as ``backend`` parameter values.
@@ -39,6 +41,43 @@ async def postgres_url(postgres_server: PgServer) -> AsyncIterator[str]:
         yield url
     finally:
         await drop_database(postgres_server, url)
+
+
+Opener = Callable[[], Awaitable[Storage]]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which backend this run of the test uses: ask for it (or ``open_storage_again``)
+    to run a test once on each."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def open_storage_again(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Opener]:
+    """Opens a new Storage on this test's one database (a restarted process would);
+    the caller closes what it opens."""
+    if backend == "sqlite":
+        path = tmp_path / "t.sqlite3"
+
+        async def open_sqlite() -> Storage:
+            return await Storage.open(path)
+
+        yield open_sqlite
+        return
+    # A sync, session-scoped fixture: safe to ask for from inside this async one.
+    server: PgServer = request.getfixturevalue("postgres_server")
+    url = await create_database(server)
+
+    async def open_postgres() -> Storage:
+        return await Storage.open_postgres(url)
+
+    try:
+        yield open_postgres
+    finally:
+        await drop_database(server, url)
 
 
 def backend_of(item: pytest.Item) -> str:

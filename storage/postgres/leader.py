@@ -11,6 +11,17 @@ from storage.postgres.database import Record
 
 log = logging.getLogger(__name__)
 
+#: What a dead or dying connection raises. InternalClientError comes from a connection
+#: the server cut while idle: asyncpg's protocol is left mid-state and refuses the next
+#: query instead of reporting the closed socket.
+_CONNECTION_ERRORS = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+
 #: The scheduler's advisory lock key (any constant unique to Депеша in this database).
 LEADER_LOCK_KEY = 0x6465_7065_7368_6102  # "depesha" + 2
 
@@ -61,7 +72,7 @@ class PgLeaderLock:
                     got = await self._connection.fetchval(
                         "SELECT pg_try_advisory_lock($1)", self._key
                     )
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except _CONNECTION_ERRORS as error:
                 log.warning("leader lock: cannot reach PostgreSQL: %s", error)
                 await self._drop()
                 return False
@@ -97,7 +108,7 @@ class PgLeaderLock:
                     " AND classid = ($1::bigint >> 32)::oid)",
                     self._key,
                 )
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except _CONNECTION_ERRORS:
             await self._drop()
             return False
         return bool(held)
@@ -109,5 +120,5 @@ class PgLeaderLock:
             try:
                 async with asyncio.timeout(HEALTH_TIMEOUT_S):
                     await connection.close()
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except _CONNECTION_ERRORS:
                 connection.terminate()

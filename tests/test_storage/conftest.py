@@ -4,56 +4,18 @@ PostgreSQL database, each test running on both — and quick builders."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from storage.models import NewRelease, SourceConfig, Subscriber, SubscriptionKind
 from storage.store import Storage
-from tests.conftest import BACKENDS
-from tests.pg_server import PgServer, create_database, drop_database
+from tests.conftest import Opener
 
 #: A fixed "now" for every test: times are data here, never the wall clock.
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
-
-
-Opener = Callable[[], Awaitable[Storage]]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    """Which backend this run of the test uses."""
-    return str(request.param)
-
-
-@pytest.fixture
-async def open_storage_again(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[Opener]:
-    """Opens a new Storage on this test's one database (a restarted process would);
-    the caller closes what it opens."""
-    if backend == "sqlite":
-        path = tmp_path / "t.sqlite3"
-
-        async def open_sqlite() -> Storage:
-            return await Storage.open(path)
-
-        yield open_sqlite
-        return
-    # A sync, session-scoped fixture: safe to ask for from inside this async one.
-    server: PgServer = request.getfixturevalue("postgres_server")
-    url = await create_database(server)
-
-    async def open_postgres() -> Storage:
-        return await Storage.open_postgres(url)
-
-    try:
-        yield open_postgres
-    finally:
-        await drop_database(server, url)
 
 
 @pytest.fixture
