@@ -19,7 +19,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,11 +193,11 @@ def start_server(*, durable: bool = False) -> PgServer:
     return server
 
 
-def run_sync(coroutine: asyncio.Future[T] | object) -> T:
+def run_sync(coroutine: Coroutine[object, object, T]) -> T:
     """Run a coroutine to completion on a fresh loop in a worker thread (callable even
     from inside a running loop, e.g. a sync fixture set up by an async one)."""
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()  # type: ignore[arg-type]
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _make_template(server: PgServer) -> None:
