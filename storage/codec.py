@@ -81,6 +81,8 @@ def load_options(text: str) -> SourceOptions:
         raise StorageError(f"source options are not a JSON object: {text[:80]!r}")
     options = SourceOptions()
     for key, value in raw.items():
+        if value is None:
+            continue  # older rows stored an absent option as null
         if key in _STR_KEYS and isinstance(value, str):
             options[key] = value  # type: ignore[literal-required]
         elif (

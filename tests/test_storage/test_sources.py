@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from storage.codec import load_options
+from storage.errors import StorageError
 from storage.models import SourceConfig
 from storage.sources import SyncReport
 from storage.store import Storage
@@ -153,3 +157,19 @@ async def test_health_fields(storage: Storage) -> None:
 
 async def test_get_unknown(storage: Storage) -> None:
     assert await storage.sources.get(12345) is None
+
+
+@pytest.mark.parametrize(
+    "bad", ['{"title": "not a list"}', '{"unknown": "x"}', "[1]", '{"headers": {"A": 1}}']
+)
+def test_stored_options_that_do_not_fit_are_refused(bad: str) -> None:
+    with pytest.raises(StorageError):
+        load_options(bad)
+
+
+def test_stored_options_are_typed_when_read() -> None:
+    assert load_options('{"preset": "govkz", "project": null}') == {"preset": "govkz"}
+    assert load_options('{"title": ["t", "h"], "headers": {"A": "b"}}') == {
+        "title": ["t", "h"],
+        "headers": {"A": "b"},
+    }
