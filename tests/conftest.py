@@ -110,6 +110,6 @@ def pytest_runtest_makereport(
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(
-        f"backends: {_passed['sqlite']} tests passed on SQLite,"
-        f" {_passed['postgresql']} on PostgreSQL"
+        f"backends: {_passed['postgresql']} tests passed on PostgreSQL,"
+        f" {_passed['sqlite']} on SQLite (the default: every test without a backend)"
     )
