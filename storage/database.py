@@ -203,7 +203,15 @@ class Database:
 async def _connect(path: Path) -> aiosqlite.Connection:
     # isolation_level=None: transactions are begun explicitly (BEGIN IMMEDIATE), never
     # implicitly by the sqlite3 module behind our back.
-    connection = await aiosqlite.connect(path, isolation_level=None)
+    pending = aiosqlite.connect(path, isolation_level=None)
+    try:
+        connection = await pending
+    except BaseException:
+        # On a failed connect aiosqlite stops its worker thread without waiting for it;
+        # a process that then exits at once closes its loop under the thread, which
+        # prints a traceback after our one-line error. Wait for the thread here.
+        await asyncio.to_thread(pending._thread.join, BUSY_TIMEOUT_MS / 1000)
+        raise
     connection.row_factory = sqlite3.Row
     try:
         for pragma in _PRAGMAS:
