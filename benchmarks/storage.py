@@ -1,9 +1,17 @@
-"""Storage benchmark: bulk ingestion, the per-subscriber digest query, the due query, size.
+"""Storage benchmark: bulk ingestion, the per-subscriber digest query, the due query, size,
+on SQLite and on PostgreSQL side by side, each beside the floor it stands on.
 
-Run with ``python benchmarks/storage.py [--releases N] [--subscribers N]``. Everything
-happens in a temporary directory with a fixed clock and a seeded generator, so two runs
-on the same machine build the same database. Release generation is not timed; only the
-storage calls are.
+Run with ``python benchmarks/storage.py [--backend sqlite|postgres|both] [--releases N]
+[--subscribers N] [--database-url URL]``. SQLite works in a temporary directory; PostgreSQL
+in a throwaway server this script starts from the machine's binaries (``tests/pg_server``,
+production-like: fsync on, ``synchronous_commit = off`` like SQLite's ``synchronous =
+NORMAL``), or in the empty database at ``--database-url``. A fixed clock and seeded
+generators build the same data on both backends; generation is not timed.
+
+The floors (issue 12) make figures comparable across machines: the same rows inserted
+raw into a bare table without indexes (``sqlite3`` ``executemany``; asyncpg ``COPY``),
+and a bare indexed SELECT of the newest 50 rows of a 24-hour window for the matching
+query; each figure is also printed as a multiple of its floor.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import asyncio
 import hashlib
 import random
 import resource
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -25,6 +34,10 @@ from pathlib import Path
 # shadow the `storage` package it measures; drop that entry before importing it.
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     del sys.path[0]
+# The project root, for ``tests.pg_server`` (the throwaway PostgreSQL server).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import asyncpg
 
 from storage.models import (
     DeliveryMode,
@@ -34,6 +47,7 @@ from storage.models import (
 )
 from storage.models import SubscriptionKind as Kind
 from storage.store import Storage
+from tests.pg_server import PgServer, start_server
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 #: Releases are spread evenly over this span, so 100k of them put ~1,000 in a 24 h window.
@@ -41,8 +55,11 @@ HISTORY = timedelta(days=100)
 BATCH = 1_000
 SOURCES = 60
 
-# Targets from issue 2.
-INSERT_TARGET = 20_000  # releases/s
+#: Seed of every generator: the same data on every run and both backends.
+SEED = 20250601
+
+# Targets: issue 2 for SQLite, issue 13 for PostgreSQL.
+INSERT_TARGETS = {"sqlite": 20_000, "postgresql": 10_000}  # releases/s
 MATCH_P95_TARGET_MS = 5.0
 DUE_TARGET_MS = 50.0
 
@@ -144,8 +161,19 @@ class Corpus:
     def words(self, count: int) -> str:
         return " ".join(self.rng.choices(self.vocabulary, cum_weights=self.weights, k=count))
 
-    def release(self, number: int, ingested_at: datetime, source_id: int) -> NewRelease:
-        rng = self.rng
+    def batch(self, first: int, count: int, total: int) -> list[NewRelease]:
+        """Releases ``first`` … ``first + count - 1`` of ``total``, the same on every call."""
+        step = HISTORY / total
+        start = NOW - HISTORY
+        rng = random.Random(SEED * 1_000_003 + first)
+        return [
+            self.release(n, start + step * n, 1 + n % SOURCES, rng)
+            for n in range(first, min(first + count, total))
+        ]
+
+    def release(
+        self, number: int, ingested_at: datetime, source_id: int, rng: random.Random
+    ) -> NewRelease:
         countries = tuple(rng.sample(COUNTRIES[:20] if rng.random() < 0.7 else COUNTRIES, 2))
         topics = tuple(rng.sample(TOPICS, 2))
         # Cyrillic is two bytes a letter in UTF-8: ~80 characters of title, ~1.5 KB of text.
@@ -174,21 +202,116 @@ class Corpus:
 
 async def insert_releases(store: Storage, corpus: Corpus, count: int) -> tuple[float, list[int]]:
     """Insert ``count`` releases in transactions of BATCH; return seconds spent in storage."""
-    step = HISTORY / count
-    start = NOW - HISTORY
     spent = 0.0
     ids: list[int] = []
     for first in range(0, count, BATCH):
-        batch = [
-            corpus.release(n, start + step * n, 1 + n % SOURCES)
-            for n in range(first, min(first + BATCH, count))
-        ]
+        batch = corpus.batch(first, BATCH, count)
         began = time.perf_counter()
-        async with store.db.transaction() as tx:
+        async with store.transaction() as tx:
             added = await store.releases.add_many(tx, batch)
         spent += time.perf_counter() - began
         ids.extend(i for i in added if i is not None)
     return spent, ids
+
+
+def _bare_row(r: NewRelease) -> tuple[object, ...]:
+    return (
+        r.source_id, r.url, r.canonical_url, r.guid, r.content_hash, r.title, r.text,
+        r.published_at, r.ingested_at, r.language, r.summary, ",".join(r.countries),
+        r.primary_country, ",".join(r.topics), r.fingerprint & ((1 << 63) - 1), r.notify,
+        r.search_text,
+    )  # fmt: skip
+
+
+_BARE_COLUMNS = (
+    "source_id, url, canonical_url, guid, content_hash, title, text, published_at,"
+    " ingested_at, language, summary, countries, primary_country, topics, fingerprint,"
+    " notify, search_text"
+)
+
+
+@dataclass
+class Floor:
+    """The floor figures of one backend: raw inserts/s and a bare indexed SELECT."""
+
+    inserts_per_s: float
+    select_p95: float
+
+
+def sqlite_floor(corpus: Corpus, count: int, queries: int, folder: Path) -> Floor:
+    """Raw ``sqlite3`` executemany of the same rows into a bare table (same PRAGMAs, no
+    index), then a bare indexed SELECT of the newest 50 of the last 24 hours."""
+    connection = sqlite3.connect(folder / "floor.sqlite3", isolation_level=None)
+    try:
+        for pragma in (
+            "PRAGMA page_size = 16384",
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+        ):
+            connection.execute(pragma)
+        connection.execute(f"CREATE TABLE bare (id INTEGER PRIMARY KEY, {_BARE_COLUMNS})")
+        marks = ",".join("?" * len(_BARE_COLUMNS.split(",")))
+        spent = 0.0
+        for first in range(0, count, BATCH):
+            rows = [
+                tuple(int(v.timestamp()) if isinstance(v, datetime) else v for v in _bare_row(r))
+                for r in corpus.batch(first, BATCH, count)
+            ]
+            began = time.perf_counter()
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(f"INSERT INTO bare ({_BARE_COLUMNS}) VALUES ({marks})", rows)
+            connection.execute("COMMIT")
+            spent += time.perf_counter() - began
+        connection.execute("CREATE INDEX bare_time ON bare(ingested_at)")
+        since = int((NOW - timedelta(hours=24)).timestamp())
+        timings = []
+        for _ in range(queries):
+            began = time.perf_counter()
+            connection.execute(
+                "SELECT * FROM bare WHERE ingested_at >= ? ORDER BY ingested_at DESC LIMIT 50",
+                (since,),
+            ).fetchall()
+            timings.append(time.perf_counter() - began)
+        return Floor(count / spent, statistics.quantiles(timings, n=20)[-1])
+    finally:
+        connection.close()
+
+
+async def postgres_floor(corpus: Corpus, count: int, queries: int, url: str) -> Floor:
+    """asyncpg COPY of the same rows into a bare table without indexes, then the same
+    bare indexed SELECT; the table is dropped afterwards."""
+    connection = await asyncpg.connect(url, server_settings={"timezone": "UTC"})
+    try:
+        await connection.execute(
+            "CREATE TABLE bare (id bigint GENERATED ALWAYS AS IDENTITY, source_id bigint,"
+            " url text, canonical_url text, guid text, content_hash text, title text, text text,"
+            " published_at timestamptz, ingested_at timestamptz, language text, summary text,"
+            " countries text, primary_country text, topics text, fingerprint bigint,"
+            " notify boolean, search_text text)"
+        )
+        columns = [c.strip() for c in _BARE_COLUMNS.split(",")]
+        spent = 0.0
+        for first in range(0, count, BATCH):
+            rows = [_bare_row(r) for r in corpus.batch(first, BATCH, count)]
+            began = time.perf_counter()
+            async with connection.transaction():
+                await connection.copy_records_to_table("bare", records=rows, columns=columns)
+            spent += time.perf_counter() - began
+        await connection.execute("CREATE INDEX bare_time ON bare(ingested_at)")
+        await connection.execute("ANALYZE bare")
+        since = NOW - timedelta(hours=24)
+        timings = []
+        for _ in range(queries):
+            began = time.perf_counter()
+            await connection.fetch(
+                "SELECT * FROM bare WHERE ingested_at >= $1 ORDER BY ingested_at DESC LIMIT 50",
+                since,
+            )
+            timings.append(time.perf_counter() - began)
+        await connection.execute("DROP TABLE bare")
+        return Floor(count / spent, statistics.quantiles(timings, n=20)[-1])
+    finally:
+        await connection.close()
 
 
 async def add_subscribers(store: Storage, corpus: Corpus, count: int) -> list[int]:
@@ -196,7 +319,7 @@ async def add_subscribers(store: Storage, corpus: Corpus, count: int) -> list[in
     rng = corpus.rng
     ids: list[int] = []
     for first in range(0, count, 500):
-        async with store.db.transaction() as tx:
+        async with store.transaction() as tx:
             for n in range(first, min(first + 500, count)):
                 subscriber, _ = await store.subscribers.register(
                     tx,
@@ -261,7 +384,7 @@ async def add_deliveries(
     today, earlier = releases[-day:], releases[:-day]
     rows = 0
     for first in range(0, len(subscribers), 250):
-        async with store.db.transaction() as tx:
+        async with store.transaction() as tx:
             for subscriber_id in subscribers[first : first + 250]:
                 # The earlier half of today's matches went out in this morning's digest.
                 matched = await store.releases.matching(
@@ -281,80 +404,165 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
 
-async def run(releases: int, subscribers: int, queries: int, folder: Path) -> None:
-    rng = random.Random(20250601)
-    corpus = Corpus(rng)
-    path = folder / "bench.sqlite3"
-    store = await Storage.open(path)
+@dataclass
+class Figures:
+    """What one backend printed, for the side-by-side table."""
+
+    inserts_per_s: float = 0.0
+    match_p50: float = 0.0
+    match_p95: float = 0.0
+    due: float = 0.0
+    floor: Floor | None = None
+
+
+async def run(backend: str, store: Storage, args: argparse.Namespace, floor: Floor) -> Figures:
+    """Build the same database on ``store`` and time it; print one line per figure."""
+    tag = f"[{backend}]"
+    figures = Figures(floor=floor)
+    rng = random.Random(SEED)
+    corpus = Corpus(random.Random(SEED))
+    async with store.transaction() as tx:
+        await store.sources.sync(
+            tx,
+            [
+                SourceConfig(f"source{n}", f"https://source{n}.example/rss", "rss")
+                for n in range(1, SOURCES + 1)
+            ],
+            NOW - HISTORY,
+        )
+    spent, release_ids = await insert_releases(store, corpus, args.releases)
+    figures.inserts_per_s = len(release_ids) / spent
+    print(
+        f"{tag} insert: {len(release_ids):,} releases in {spent:.1f} s"
+        f" = {figures.inserts_per_s:,.0f} releases/s (target ≥ {INSERT_TARGETS[backend]:,});"
+        f" floor {floor.inserts_per_s:,.0f}/s, {floor.inserts_per_s / figures.inserts_per_s:.1f}×"
+        " slower than the floor"
+    )
+    subscriber_ids = await add_subscribers(store, corpus, args.subscribers)
+    delivered = await add_deliveries(store, rng, subscriber_ids, release_ids)
+    window = (await store.stats.collect(NOW)).releases_last_24h
+    print(
+        f"{tag} setup: {len(subscriber_ids):,} subscribers,"
+        f" {await store.subscriptions.count():,} subscriptions, {delivered:,} delivered rows,"
+        f" {window:,} releases in the last 24 h"
+    )
+    timings: list[float] = []
+    found = 0
+    for subscriber_id in rng.sample(subscriber_ids, min(args.queries, len(subscriber_ids))):
+        began = time.perf_counter()
+        matched = await store.releases.matching(
+            subscriber_id, since=NOW - timedelta(hours=24), limit=50
+        )
+        timings.append(time.perf_counter() - began)
+        found += len(matched)
+    figures.match_p50 = statistics.median(timings)
+    figures.match_p95 = statistics.quantiles(timings, n=20)[-1]
+    print(
+        f"{tag} matching (24 h, undelivered, limit 50): p50 {_ms(figures.match_p50)},"
+        f" p95 {_ms(figures.match_p95)}, max {_ms(max(timings))} over {len(timings):,}"
+        f" subscribers, {found / len(timings):.1f} releases each"
+        f" (target p95 ≤ {MATCH_P95_TARGET_MS} ms); floor p95 {_ms(floor.select_p95)},"
+        f" {figures.match_p95 / floor.select_p95:.1f}× the floor"
+    )
+    due_timings: list[float] = []
+    due = []
+    for _ in range(20):
+        began = time.perf_counter()
+        due = await store.subscribers.due(NOW, limit=1000)
+        due_timings.append(time.perf_counter() - began)
+    figures.due = statistics.median(due_timings)
+    print(
+        f"{tag} due now (limit 1000): {_ms(figures.due)} median of 20,"
+        f" {len(due):,} subscribers returned (target ≤ {DUE_TARGET_MS:.0f} ms)"
+    )
+    return figures
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.glob("bench.sqlite3*"))
+
+
+async def run_sqlite(args: argparse.Namespace, folder: Path) -> Figures:
+    corpus = Corpus(random.Random(SEED))
+    floor = sqlite_floor(corpus, args.releases, args.queries, folder)
+    store = await Storage.open(folder / "bench.sqlite3")
     try:
-        async with store.db.transaction() as tx:
-            await store.sources.sync(
-                tx,
-                [
-                    SourceConfig(f"source{n}", f"https://source{n}.example/rss", "rss")
-                    for n in range(1, SOURCES + 1)
-                ],
-                NOW - HISTORY,
-            )
-        spent, release_ids = await insert_releases(store, corpus, releases)
-        print(
-            f"insert: {len(release_ids):,} releases in {spent:.1f} s"
-            f" = {len(release_ids) / spent:,.0f} releases/s (target ≥ {INSERT_TARGET:,})"
-        )
-
-        subscriber_ids = await add_subscribers(store, corpus, subscribers)
-        delivered = await add_deliveries(store, rng, subscriber_ids, release_ids)
-        window = await store.db.fetchval(
-            "SELECT count(*) FROM releases WHERE ingested_at >= ?",
-            (int((NOW - timedelta(hours=24)).timestamp()),),
-        )
-        print(
-            f"setup: {len(subscriber_ids):,} subscribers, {await store.subscriptions.count():,}"
-            f" subscriptions, {delivered:,} delivered rows, {window:,} releases in the last 24 h"
-        )
-
-        timings: list[float] = []
-        found = 0
-        for subscriber_id in rng.sample(subscriber_ids, min(queries, len(subscriber_ids))):
-            began = time.perf_counter()
-            matched = await store.releases.matching(
-                subscriber_id, since=NOW - timedelta(hours=24), limit=50
-            )
-            timings.append(time.perf_counter() - began)
-            found += len(matched)
-        p50 = statistics.median(timings)
-        p95 = statistics.quantiles(timings, n=20)[-1]
-        print(
-            f"matching (24 h, undelivered, limit 50): p50 {_ms(p50)}, p95 {_ms(p95)},"
-            f" max {_ms(max(timings))} over {len(timings):,} subscribers,"
-            f" {found / len(timings):.1f} releases each (target p95 ≤ {MATCH_P95_TARGET_MS} ms)"
-        )
-
-        due_timings: list[float] = []
-        for _ in range(20):
-            began = time.perf_counter()
-            due = await store.subscribers.due(NOW, limit=1000)
-            due_timings.append(time.perf_counter() - began)
-        print(
-            f"due now (limit 1000): {_ms(statistics.median(due_timings))} median of 20,"
-            f" {len(due):,} subscribers returned (target ≤ {DUE_TARGET_MS:.0f} ms)"
-        )
+        figures = await run("sqlite", store, args, floor)
     finally:
         await store.close()
+    # After close, so the WAL is checkpointed into the main file.
+    size = _size(folder)
+    print(
+        f"[sqlite] database size: {size / 2**20:,.1f} MiB"
+        f" ({size / max(1, args.releases):,.0f} B per release, all tables)"
+    )
+    return figures
+
+
+async def run_postgres(args: argparse.Namespace, url: str) -> Figures:
+    corpus = Corpus(random.Random(SEED))
+    floor = await postgres_floor(corpus, args.releases, args.queries, url)
+    store = await Storage.open_postgres(url)
+    try:
+        if await store.releases.count():
+            raise SystemExit(f"{url} already holds releases: give an empty database")
+        figures = await run("postgresql", store, args, floor)
+        size = await store.db.fetchval("SELECT pg_database_size(current_database())")  # type: ignore[attr-defined]
+    finally:
+        await store.close()
+    print(
+        f"[postgresql] database size: {size / 2**20:,.1f} MiB"
+        f" ({size / max(1, args.releases):,.0f} B per release, all tables and indexes)"
+    )
+    return figures
+
+
+def side_by_side(results: dict[str, Figures]) -> None:
+    names = list(results)
+    rows: list[tuple[str, list[str], str]] = [
+        ("inserts, releases/s", [f"{f.inserts_per_s:,.0f}" for f in results.values()],
+         " / ".join(f"≥ {INSERT_TARGETS[n]:,}" for n in names)),
+        ("  floor (raw bulk insert)", [f"{f.floor.inserts_per_s:,.0f}" for f in results.values()
+                                       if f.floor], ""),
+        ("matching p50", [_ms(f.match_p50) for f in results.values()], ""),
+        ("matching p95", [_ms(f.match_p95) for f in results.values()],
+         f"≤ {MATCH_P95_TARGET_MS} ms"),
+        ("  floor p95 (bare indexed SELECT)", [_ms(f.floor.select_p95) for f in results.values()
+                                               if f.floor], ""),
+        ("due query (median)", [_ms(f.due) for f in results.values()], f"≤ {DUE_TARGET_MS} ms"),
+    ]  # fmt: skip
+    print()
+    print(f"{'':34}" + "".join(f"{name:>14}" for name in names) + "   target")
+    for label, values, target in rows:
+        print(f"{label:34}" + "".join(f"{value:>14}" for value in values) + f"   {target}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--releases", type=int, default=100_000)
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=1_000, help="subscribers to time")
+    parser.add_argument(
+        "--database-url", help="an empty PostgreSQL database (default: a throwaway server)"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="depesha-bench-") as folder:
-        asyncio.run(run(args.releases, args.subscribers, args.queries, Path(folder)))
-        # After close, so the WAL is checkpointed into the main file.
-        size = sum(p.stat().st_size for p in Path(folder).glob("bench.sqlite3*"))
-    per_release = size / max(1, args.releases)
-    print(f"database size: {size / 2**20:,.1f} MiB ({per_release:,.0f} B per release, all tables)")
+    results: dict[str, Figures] = {}
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory(prefix="depesha-bench-") as folder:
+            results["sqlite"] = asyncio.run(run_sqlite(args, Path(folder)))
+    if args.backend in ("postgres", "both"):
+        server: PgServer | None = None
+        url = args.database_url
+        if url is None:
+            server = start_server(durable=True)
+            url = server.url("depesha_template")  # migrated and empty
+        try:
+            results["postgresql"] = asyncio.run(run_postgres(args, url))
+        finally:
+            if server is not None:
+                server.stop()
+    side_by_side(results)
     # ru_maxrss is in KiB on Linux.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak memory: {peak / 1024:,.0f} MiB (max RSS of this process)")

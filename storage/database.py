@@ -20,7 +20,11 @@ from typing import Any
 import aiosqlite
 
 from storage.errors import ConflictError, StorageError
+from storage.interface import Transaction
+from storage.models import Backend
 from storage.schema import migrate
+
+__all__ = ["Database", "SqliteTransaction", "Transaction", "sqlite_tx"]
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +58,14 @@ _PRAGMAS = (
 )
 
 
-class Transaction:
+class SqliteTransaction:
     """A write transaction in progress: the only way to change the database.
 
     Repositories take one as their first argument, so a write outside a transaction does
     not type-check, and the caller (the service) decides what commits together.
     """
+
+    backend = Backend.SQLITE
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
@@ -103,8 +109,17 @@ class Transaction:
             return row
 
 
+def sqlite_tx(tx: Transaction) -> SqliteTransaction:
+    """``tx`` as the SQLite transaction it must be; TypeError for another backend's."""
+    if not isinstance(tx, SqliteTransaction):
+        raise TypeError(f"a {tx.backend} transaction was given to the SQLite storage")
+    return tx
+
+
 class Database:
     """One SQLite file: open with ``await Database.open(path)``, close with ``close()``."""
+
+    backend = Backend.SQLITE
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
         self.path = path
@@ -143,7 +158,7 @@ class Database:
             await self._writer.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self) -> AsyncIterator[SqliteTransaction]:
         """``async with db.transaction() as tx:`` — commit on success, roll back on any error.
 
         Holds the process-wide writer lock for the whole block, so keep network calls out.
@@ -151,7 +166,7 @@ class Database:
         async with self._write_lock:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield Transaction(self._writer)
+                yield SqliteTransaction(self._writer)
             except BaseException:
                 await self._writer.rollback()
                 raise
@@ -188,7 +203,15 @@ class Database:
 async def _connect(path: Path) -> aiosqlite.Connection:
     # isolation_level=None: transactions are begun explicitly (BEGIN IMMEDIATE), never
     # implicitly by the sqlite3 module behind our back.
-    connection = await aiosqlite.connect(path, isolation_level=None)
+    pending = aiosqlite.connect(path, isolation_level=None)
+    try:
+        connection = await pending
+    except BaseException:
+        # On a failed connect aiosqlite stops its worker thread without waiting for it;
+        # a process that then exits at once closes its loop under the thread, which
+        # prints a traceback after our one-line error. Wait for the thread here.
+        await asyncio.to_thread(pending._thread.join, BUSY_TIMEOUT_MS / 1000)
+        raise
     connection.row_factory = sqlite3.Row
     try:
         for pragma in _PRAGMAS:

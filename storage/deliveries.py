@@ -7,26 +7,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from storage.database import Database, Transaction
-from storage.models import DeliveryStatus
+from storage.database import Database, sqlite_tx
+from storage.interface import Transaction
+from storage.models import DeliveryStatus, PendingBatch
 from storage.timeconv import from_db_required, to_db
 
-
-@dataclass(frozen=True, slots=True)
-class PendingBatch:
-    """Releases claimed for a subscriber in one message that was never marked."""
-
-    subscriber_id: int
-    batch: str
-    release_ids: tuple[int, ...]
-    claimed_at: datetime
+__all__ = ["PendingBatch", "SqliteDeliveryRepository"]
 
 
-class DeliveryRepository:
+class SqliteDeliveryRepository:
     """Reads and writes ``deliveries``."""
 
     def __init__(self, db: Database) -> None:
@@ -48,12 +41,12 @@ class DeliveryRepository:
         """
         if not release_ids:
             return []
-        await tx.executemany(
+        await sqlite_tx(tx).executemany(
             "INSERT INTO deliveries (subscriber_id, release_id, status, claimed_at, batch)"
             " VALUES (?, ?, 'claimed', ?, ?) ON CONFLICT (subscriber_id, release_id) DO NOTHING",
             [(subscriber_id, release_id, to_db(now), batch) for release_id in release_ids],
         )
-        rows = await tx.fetchall(
+        rows = await sqlite_tx(tx).fetchall(
             "SELECT release_id FROM deliveries WHERE subscriber_id = ? AND batch = ?",
             (subscriber_id, batch),
         )
@@ -63,7 +56,7 @@ class DeliveryRepository:
     async def mark_sent(
         self, tx: Transaction, subscriber_id: int, batch: str, now: datetime
     ) -> None:
-        await tx.execute(
+        await sqlite_tx(tx).execute(
             "UPDATE deliveries SET status = 'sent', sent_at = ?, error = NULL"
             " WHERE subscriber_id = ? AND batch = ?",
             (to_db(now), subscriber_id, batch),
@@ -73,7 +66,7 @@ class DeliveryRepository:
         self, tx: Transaction, subscriber_id: int, batch: str, *, error: str
     ) -> None:
         """A message Telegram refused for good: keep the row so it is not retried forever."""
-        await tx.execute(
+        await sqlite_tx(tx).execute(
             "UPDATE deliveries SET status = 'failed', error = ?"
             " WHERE subscriber_id = ? AND batch = ?",
             (error[:500], subscriber_id, batch),
@@ -81,26 +74,34 @@ class DeliveryRepository:
 
     async def release(self, tx: Transaction, subscriber_id: int, batch: str) -> None:
         """Give back claims that were never sent (shutdown, or a chat that went away)."""
-        await tx.execute(
+        await sqlite_tx(tx).execute(
             "DELETE FROM deliveries WHERE subscriber_id = ? AND batch = ? AND status = 'claimed'",
             (subscriber_id, batch),
         )
 
     async def pending(self) -> list[PendingBatch]:
         """Batches left ``claimed`` (by a crash), oldest first."""
-        rows = await self._db.fetchall(
-            "SELECT subscriber_id, batch, group_concat(release_id) AS ids, min(claimed_at) AS at"
-            " FROM deliveries WHERE status = 'claimed' GROUP BY subscriber_id, batch ORDER BY at"
+        rows = await self._db.fetchall(f"{_PENDING} ORDER BY at, subscriber_id, batch")
+        return [_to_pending(row) for row in rows]
+
+    async def take_pending(
+        self, tx: Transaction, *, claimed_before: datetime | None, now: datetime
+    ) -> list[PendingBatch]:
+        """Take over batches left claimed at or before ``claimed_before`` (None: all),
+        restamping them ``now``; the writer lock makes two takers see disjoint sets."""
+        writer = sqlite_tx(tx)
+        having = "" if claimed_before is None else " HAVING min(claimed_at) <= :cutoff"
+        rows = await writer.fetchall(
+            f"{_PENDING}{having} ORDER BY at, subscriber_id, batch",
+            {"cutoff": to_db(claimed_before)},
         )
-        return [
-            PendingBatch(
-                subscriber_id=row["subscriber_id"],
-                batch=row["batch"],
-                release_ids=tuple(sorted(int(part) for part in row["ids"].split(","))),
-                claimed_at=from_db_required(row["at"]),
-            )
-            for row in rows
-        ]
+        taken = [_to_pending(row) for row in rows]
+        await writer.executemany(
+            "UPDATE deliveries SET claimed_at = ? WHERE subscriber_id = ? AND batch = ?"
+            " AND status = 'claimed'",
+            [(to_db(now), batch.subscriber_id, batch.batch) for batch in taken],
+        )
+        return taken
 
     async def release_ids(
         self, subscriber_id: int, status: DeliveryStatus | None = DeliveryStatus.SENT
@@ -118,3 +119,18 @@ class DeliveryRepository:
                 (subscriber_id, status.value),
             )
         return [row["release_id"] for row in rows]
+
+
+_PENDING = (
+    "SELECT subscriber_id, batch, group_concat(release_id) AS ids, min(claimed_at) AS at"
+    " FROM deliveries WHERE status = 'claimed' GROUP BY subscriber_id, batch"
+)
+
+
+def _to_pending(row: sqlite3.Row) -> PendingBatch:
+    return PendingBatch(
+        subscriber_id=row["subscriber_id"],
+        batch=row["batch"],
+        release_ids=tuple(sorted(int(part) for part in row["ids"].split(","))),
+        claimed_at=from_db_required(row["at"]),
+    )

@@ -15,3 +15,7 @@ class NotFoundError(StorageError):
 
 class SchemaTooNewError(StorageError):
     """The database was written by a newer version of Депеша than this one."""
+
+
+class BackupUnsupportedError(StorageError):
+    """This backend has no file copy from inside the program (PostgreSQL: use pg_dump)."""

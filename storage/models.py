@@ -5,7 +5,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
+
+
+class Backend(enum.StrEnum):
+    """Which database holds the data: one SQLite file, or a PostgreSQL server (DESIGN §8)."""
+
+    SQLITE = "sqlite"
+    POSTGRESQL = "postgresql"
 
 
 class SubscriberStatus(enum.StrEnum):
@@ -41,6 +48,30 @@ class DeliveryStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class SourceOptions(TypedDict, total=False):
+    """A source's kind-specific settings, in sources-file keys (DESIGN §4).
+
+    Stored as JSON with the source and checked key by key when read back, so a
+    hand-edited or corrupt row fails in storage, not deep inside a parser.
+    """
+
+    timezone: str
+    item_selector: str
+    link_selector: str
+    title_selector: str
+    date_selector: str
+    preset: str
+    project: str
+    items: str
+    title: list[str]
+    date: list[str]
+    body: list[str]
+    summary: list[str]
+    id: list[str]
+    link: str
+    headers: dict[str, str]
+
+
 @dataclass(frozen=True, slots=True)
 class SourceConfig:
     """A source as the sources file declares it; `options` holds kind-specific settings."""
@@ -50,7 +81,7 @@ class SourceConfig:
     kind: str
     country: str | None = None
     interval_minutes: int | None = None
-    options: dict[str, Any] = field(default_factory=dict)
+    options: SourceOptions = field(default_factory=SourceOptions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +94,7 @@ class Source:
     kind: str
     country: str | None
     interval_minutes: int | None
-    options: dict[str, Any]
+    options: SourceOptions
     enabled: bool
     created_at: datetime
     etag: str | None = None
@@ -209,3 +240,39 @@ class Stats:
     deliveries_failed: int
     deliveries_claimed: int
     last_ingest_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What a synchronisation with the sources file changed, by source name."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingBatch:
+    """Releases claimed for a subscriber in one message that was never marked."""
+
+    subscriber_id: int
+    batch: str
+    release_ids: tuple[int, ...]
+    claimed_at: datetime
+
+
+#: A JSON value, as aiogram's FSM data holds (pickers keep lists of ids and strings).
+JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
+
+
+@dataclass(frozen=True, slots=True)
+class FsmKey:
+    """Whose conversation state: aiogram's ``StorageKey`` fields, ``thread_id`` 0 for none
+    and ``business_connection_id`` '' for none (NULLs would defeat the primary key)."""
+
+    bot_id: int
+    chat_id: int
+    user_id: int
+    thread_id: int = 0
+    business_connection_id: str = ""
+    destiny: str = "default"

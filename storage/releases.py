@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from storage.database import Database, Transaction
+from storage.codec import from_signed64, join_tags, phrases, split_tags, to_signed64
+from storage.database import Database, sqlite_tx
+from storage.interface import Transaction
 from storage.models import NewRelease, Release, ReleaseFingerprint, SubscriptionKind
 from storage.timeconv import from_db, from_db_required, to_db
 
@@ -21,13 +22,11 @@ _SELECT = (
 #: SQLite's default limit on host parameters is 32766 since 3.32; stay far below it.
 _CHUNK = 500
 
-#: How many of the newest full-text matches /search ranks by relevance.
+#: How many of the newest full-text matches /search ranks by relevance (both backends).
 SEARCH_WINDOW = 300
 
-_FTS_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
-
-class ReleaseRepository:
+class SqliteReleaseRepository:
     """Reads and writes ``releases`` with their country, topic and search rows."""
 
     def __init__(self, db: Database) -> None:
@@ -74,7 +73,7 @@ class ReleaseRepository:
         # holds the write lock (BEGIN IMMEDIATE), so max(id) + 1 is what SQLite would pick,
         # and knowing the id up front lets a new release name itself as its cluster
         # without a second UPDATE of every row.
-        row = await tx.fetchone("SELECT coalesce(max(id), 0) FROM releases")
+        row = await sqlite_tx(tx).fetchone("SELECT coalesce(max(id), 0) FROM releases")
         next_id = (int(row[0]) if row is not None else 0) + 1
         release_rows: list[tuple[object, ...]] = []
         country_rows: list[tuple[str, int | None, int, int]] = []
@@ -97,10 +96,10 @@ class ReleaseRepository:
                     ingested,
                     r.language,
                     r.summary,
-                    ",".join(r.countries),
+                    join_tags(r.countries),
                     r.primary_country,
-                    ",".join(r.topics),
-                    _signed64(r.fingerprint),
+                    join_tags(r.topics),
+                    to_signed64(r.fingerprint),
                     release_id if r.cluster_id is None else r.cluster_id,
                     int(r.notify),
                 )
@@ -110,24 +109,26 @@ class ReleaseRepository:
             )
             topic_rows.extend((topic, ingested, release_id) for topic in r.topics)
             search_rows.append((release_id, r.search_text))
-        await tx.executemany(
+        await sqlite_tx(tx).executemany(
             "INSERT INTO releases (id, source_id, url, canonical_url, guid, content_hash, title,"
             " text, published_at, ingested_at, language, summary, countries, primary_country,"
             " topics, fingerprint, cluster_id, notify) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
             " ?, ?, ?, ?, ?, ?, ?)",
             release_rows,
         )
-        await tx.executemany(
+        await sqlite_tx(tx).executemany(
             "INSERT OR IGNORE INTO release_countries (country, ingested_at, release_id, is_primary)"
             " VALUES (?, ?, ?, ?)",
             country_rows,
         )
-        await tx.executemany(
+        await sqlite_tx(tx).executemany(
             "INSERT OR IGNORE INTO release_topics (topic, ingested_at, release_id)"
             " VALUES (?, ?, ?)",
             topic_rows,
         )
-        await tx.executemany("INSERT INTO release_search (rowid, body) VALUES (?, ?)", search_rows)
+        await sqlite_tx(tx).executemany(
+            "INSERT INTO release_search (rowid, body) VALUES (?, ?)", search_rows
+        )
         return ids
 
     async def _existing(
@@ -136,7 +137,7 @@ class ReleaseRepository:
         """Which keys of ``chunk`` are stored: canonical URLs, (source, content hash) and
         (source, guid) pairs."""
         marks = ",".join("?" * len(chunk))
-        url_rows = await tx.fetchall(
+        url_rows = await sqlite_tx(tx).fetchall(
             f"SELECT canonical_url FROM releases WHERE canonical_url IN ({marks})",
             [r.canonical_url for r in chunk],
         )
@@ -163,7 +164,7 @@ class ReleaseRepository:
         if not pairs:
             return []
         params: list[object] = [value for pair in pairs for value in pair]
-        return await tx.fetchall(
+        return await sqlite_tx(tx).fetchall(
             f"SELECT r.source_id, r.{column} FROM (VALUES {','.join(['(?, ?)'] * len(pairs))})"
             f" AS v JOIN releases r ON r.source_id = v.column1 AND r.{column} = v.column2",
             params,
@@ -176,37 +177,38 @@ class ReleaseRepository:
 
         The pipeline asks before fetching article pages, so a re-poll costs no extraction.
         """
-        guid_list = list(dict.fromkeys(guids))
-        url_list = list(dict.fromkeys(canonical_urls))
-        known_guids: set[str] = set()
-        known_urls: set[str] = set()
-        for start in range(0, len(guid_list), _CHUNK):
-            part = guid_list[start : start + _CHUNK]
-            rows = await self._db.fetchall(
-                f"SELECT guid FROM releases WHERE source_id = ? AND guid IN"
-                f" ({','.join('?' * len(part))})",
-                [source_id, *part],
-            )
-            known_guids.update(row["guid"] for row in rows)
-        for start in range(0, len(url_list), _CHUNK):
-            part = url_list[start : start + _CHUNK]
-            rows = await self._db.fetchall(
-                f"SELECT canonical_url FROM releases WHERE canonical_url IN"
-                f" ({','.join('?' * len(part))})",
-                part,
-            )
-            known_urls.update(row["canonical_url"] for row in rows)
-        return known_guids, known_urls
+        guid_rows = await self._select_in(
+            "SELECT guid FROM releases WHERE source_id = ? AND guid IN ({marks})",
+            list(dict.fromkeys(guids)),
+            before=(source_id,),
+        )
+        url_rows = await self._select_in(
+            "SELECT canonical_url FROM releases WHERE canonical_url IN ({marks})",
+            list(dict.fromkeys(canonical_urls)),
+        )
+        return {row["guid"] for row in guid_rows}, {row["canonical_url"] for row in url_rows}
+
+    async def _select_in(
+        self, sql: str, values: Sequence[object], *, before: Sequence[object] = ()
+    ) -> list[sqlite3.Row]:
+        """The rows of ``sql`` — whose ``{marks}`` is an IN list — over all of ``values``,
+        asked ``_CHUNK`` at a time to stay under SQLite's limit on host parameters."""
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(values), _CHUNK):
+            part = values[start : start + _CHUNK]
+            marks = ",".join("?" * len(part))
+            rows.extend(await self._db.fetchall(sql.format(marks=marks), [*before, *part]))
+        return rows
 
     async def recent_fingerprints(self, since: datetime) -> list[ReleaseFingerprint]:
         """Fingerprints of releases ingested since ``since``, for near-duplicate grouping."""
         rows = await self._db.fetchall(
-            "SELECT id, cluster_id, fingerprint FROM releases WHERE ingested_at >= ?",
+            "SELECT id, cluster_id, fingerprint FROM releases WHERE ingested_at >= ? ORDER BY id",
             (to_db(since),),
         )
         return [
             ReleaseFingerprint(
-                row["id"], row["cluster_id"] or row["id"], _unsigned64(row["fingerprint"])
+                row["id"], row["cluster_id"] or row["id"], from_signed64(row["fingerprint"])
             )
             for row in rows
         ]
@@ -217,27 +219,17 @@ class ReleaseRepository:
 
     async def get_many(self, release_ids: Sequence[int]) -> list[Release]:
         """Releases by id, in the order asked, missing ones left out."""
-        found: dict[int, Release] = {}
-        for start in range(0, len(release_ids), _CHUNK):
-            part = release_ids[start : start + _CHUNK]
-            rows = await self._db.fetchall(
-                f"{_SELECT} WHERE r.id IN ({','.join('?' * len(part))})", list(part)
-            )
-            found.update((row["id"], _to_release(row)) for row in rows)
+        rows = await self._select_in(f"{_SELECT} WHERE r.id IN ({{marks}})", release_ids)
+        found = {row["id"]: _to_release(row) for row in rows}
         return [found[i] for i in release_ids if i in found]
 
     async def cluster_members(self, cluster_ids: Iterable[int]) -> dict[int, list[Release]]:
         """Every release of each cluster, oldest first: the other sources of one story."""
         ids = list(dict.fromkeys(cluster_ids))
         members: dict[int, list[Release]] = {cluster: [] for cluster in ids}
-        for start in range(0, len(ids), _CHUNK):
-            part = ids[start : start + _CHUNK]
-            rows = await self._db.fetchall(
-                f"{_SELECT} WHERE r.cluster_id IN ({','.join('?' * len(part))}) ORDER BY r.id",
-                part,
-            )
-            for row in rows:
-                members[row["cluster_id"]].append(_to_release(row))
+        rows = await self._select_in(f"{_SELECT} WHERE r.cluster_id IN ({{marks}})", ids)
+        for row in sorted(rows, key=lambda row: int(row["id"])):
+            members[row["cluster_id"]].append(_to_release(row))
         return members
 
     async def matching(
@@ -331,7 +323,7 @@ class ReleaseRepository:
         news reader wants recent hits, so only the newest ones are ranked (FTS5 walks its
         doclists in rowid order, which is ingestion order, without sorting).
         """
-        query = " AND ".join(_fts_phrase(term) for term in terms if _fts_phrase(term))
+        query = " AND ".join(map(_fts_phrase, phrases(terms)))
         if not query:
             return []
         rows = await self._db.fetchall(
@@ -362,27 +354,13 @@ def _bind(params: dict[str, object], prefix: str, values: Sequence[str]) -> str:
     return ",".join(names)
 
 
-def _fts_phrase(term: str) -> str:
-    """A term as a quoted FTS5 phrase of its word tokens; '' when it has none."""
-    tokens = _FTS_TOKEN.findall(term.lower())
-    return f'"{" ".join(tokens)}"' if tokens else ""
+def _fts_phrase(words: Sequence[str]) -> str:
+    """Words as a quoted FTS5 phrase (they are letters and digits: nothing to escape)."""
+    return f'"{" ".join(words)}"'
 
 
 def _fts_any(terms: Sequence[str]) -> str:
-    return " OR ".join(phrase for phrase in map(_fts_phrase, terms) if phrase)
-
-
-def _signed64(value: int) -> int:
-    """SQLite integers are signed 64-bit; fingerprints are unsigned."""
-    return value - (1 << 64) if value >= (1 << 63) else value
-
-
-def _unsigned64(value: int) -> int:
-    return value + (1 << 64) if value < 0 else value
-
-
-def _split(value: str) -> tuple[str, ...]:
-    return tuple(part for part in value.split(",") if part)
+    return " OR ".join(map(_fts_phrase, phrases(terms)))
 
 
 def _to_release(row: sqlite3.Row) -> Release:
@@ -400,10 +378,10 @@ def _to_release(row: sqlite3.Row) -> Release:
         ingested_at=from_db_required(row["ingested_at"]),
         language=row["language"],
         summary=row["summary"],
-        countries=_split(row["countries"]),
+        countries=split_tags(row["countries"]),
         primary_country=row["primary_country"],
-        topics=_split(row["topics"]),
-        fingerprint=_unsigned64(row["fingerprint"]),
+        topics=split_tags(row["topics"]),
+        fingerprint=from_signed64(row["fingerprint"]),
         cluster_id=row["cluster_id"] or row["id"],
         notify=bool(row["notify"]),
     )

@@ -9,16 +9,14 @@ end in the same schema, so a change must touch both ``CURRENT_SCHEMA`` and a new
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 
 import aiosqlite
 
+from storage import codec
 from storage.errors import SchemaTooNewError
 
 log = logging.getLogger(__name__)
-
-_WORD = re.compile(r"[^\W_]+")
 
 # Times are INTEGER epoch seconds (UTC). `thread_id` is 0 for "no forum topic" because a
 # UNIQUE constraint treats NULLs as distinct and would allow the same chat twice.
@@ -170,6 +168,25 @@ CREATE VIRTUAL TABLE release_search USING fts5(
 );
 """
 
+# Version 5: aiogram's FSM state and data (pickers, prompts), kept in the database so a
+# conversation survives a restart. One row per aiogram StorageKey; NULL-free key columns
+# (0 and '' for "none") because a primary key must not hold NULLs.
+_FSM_V5 = """
+CREATE TABLE fsm_states (
+    bot_id INTEGER NOT NULL,
+    chat_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    thread_id INTEGER NOT NULL DEFAULT 0,
+    business_connection_id TEXT NOT NULL DEFAULT '',
+    destiny TEXT NOT NULL DEFAULT 'default',
+    state TEXT,
+    data TEXT NOT NULL DEFAULT '{}',
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (bot_id, chat_id, user_id, thread_id, business_connection_id, destiny)
+) WITHOUT ROWID;
+CREATE INDEX fsm_states_updated ON fsm_states(updated_at);
+"""
+
 CURRENT_SCHEMA = (
     _TABLES_V1.replace(
         "CREATE UNIQUE INDEX releases_content_hash ON releases(content_hash);\n",
@@ -178,8 +195,9 @@ CURRENT_SCHEMA = (
     .replace("CREATE INDEX release_countries_release ON release_countries(release_id);\n", "")
     .replace("CREATE INDEX release_topics_release ON release_topics(release_id);\n", "")
     + _SEARCH_V4
+    + _FSM_V5
 )
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 async def _v1_to_v2(connection: aiosqlite.Connection) -> None:
@@ -200,7 +218,7 @@ async def _v2_to_v3(connection: aiosqlite.Connection) -> None:
 
 def search_words(text: str | None) -> str:
     """Text as the v4 index expects it: lower-case word tokens separated by spaces."""
-    return " ".join(_WORD.findall((text or "").lower()))
+    return " ".join(codec.search_words(text))
 
 
 async def _v3_to_v4(connection: aiosqlite.Connection) -> None:
@@ -220,10 +238,15 @@ async def _v3_to_v4(connection: aiosqlite.Connection) -> None:
     await connection.execute("DROP TABLE temp.search_copy")
 
 
+async def _v4_to_v5(connection: aiosqlite.Connection) -> None:
+    for statement in _statements(_FSM_V5):
+        await connection.execute(statement)
+
+
 Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
 
 #: MIGRATIONS[v] brings a database from version v to v + 1.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 async def user_version(connection: aiosqlite.Connection) -> int:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from storage.database import Database, Transaction
-from storage.models import Source, SourceConfig
+from storage.codec import dump_options, load_options
+from storage.database import Database, sqlite_tx
+from storage.interface import Transaction
+from storage.models import Source, SourceConfig, SyncReport
 from storage.timeconv import from_db, from_db_required, to_db
 
 _COLUMNS = (
@@ -18,17 +18,10 @@ _COLUMNS = (
     " consecutive_failures, items_total, next_poll_at"
 )
 
-
-@dataclass(frozen=True, slots=True)
-class SyncReport:
-    """What a synchronisation with the sources file changed, by source name."""
-
-    added: tuple[str, ...]
-    changed: tuple[str, ...]
-    removed: tuple[str, ...]
+__all__ = ["SqliteSourceRepository", "SyncReport"]
 
 
-class SourceRepository:
+class SqliteSourceRepository:
     """Reads and writes the ``sources`` table."""
 
     def __init__(self, db: Database) -> None:
@@ -42,12 +35,12 @@ class SourceRepository:
         A changed URL, kind or option resets the conditional-GET validators (they belong
         to the old URL). A removed source is disabled, not deleted: its releases stay.
         """
-        rows = await tx.fetchall(f"SELECT {_COLUMNS} FROM sources")
+        rows = await sqlite_tx(tx).fetchall(f"SELECT {_COLUMNS} FROM sources")
         existing = {row["name"]: _to_source(row) for row in rows}
         added: list[str] = []
         changed: list[str] = []
         for config in configs:
-            options = json.dumps(config.options, ensure_ascii=False, sort_keys=True)
+            options = dump_options(config.options)
             params = {
                 "name": config.name,
                 "url": config.url,
@@ -59,7 +52,7 @@ class SourceRepository:
             }
             old = existing.get(config.name)
             if old is None:
-                await tx.execute(
+                await sqlite_tx(tx).execute(
                     "INSERT INTO sources (name, url, kind, country, interval_minutes, options,"
                     " created_at) VALUES (:name, :url, :kind, :country, :interval, :options, :now)",
                     params,
@@ -81,7 +74,7 @@ class SourceRepository:
                 )
             ):
                 continue
-            await tx.execute(
+            await sqlite_tx(tx).execute(
                 "UPDATE sources SET url = :url, kind = :kind, country = :country,"
                 " interval_minutes = :interval, options = :options, enabled = 1"
                 + (
@@ -97,7 +90,7 @@ class SourceRepository:
         removed = [
             name for name, source in existing.items() if source.enabled and name not in wanted
         ]
-        await tx.executemany(
+        await sqlite_tx(tx).executemany(
             "UPDATE sources SET enabled = 0 WHERE name = ?", [(name,) for name in removed]
         )
         return SyncReport(tuple(added), tuple(changed), tuple(removed))
@@ -133,7 +126,7 @@ class SourceRepository:
         last_modified: str | None,
     ) -> None:
         """A poll worked (a 304 counts): clear the failure streak, keep the validators."""
-        await tx.execute(
+        await sqlite_tx(tx).execute(
             "UPDATE sources SET last_polled_at = :now, last_success_at = :now,"
             " consecutive_failures = 0, items_total = items_total + :items,"
             " etag = :etag, last_modified = :last_modified, next_poll_at = :next"
@@ -152,7 +145,7 @@ class SourceRepository:
         self, tx: Transaction, source_id: int, *, now: datetime, error: str, next_poll_at: datetime
     ) -> None:
         """A poll failed: remember why and when, and lengthen the streak."""
-        await tx.execute(
+        await sqlite_tx(tx).execute(
             "UPDATE sources SET last_polled_at = :now, last_error_at = :now, last_error = :error,"
             " consecutive_failures = consecutive_failures + 1, next_poll_at = :next"
             " WHERE id = :id",
@@ -168,7 +161,7 @@ def _to_source(row: sqlite3.Row) -> Source:
         kind=row["kind"],
         country=row["country"],
         interval_minutes=row["interval_minutes"],
-        options=json.loads(row["options"]),
+        options=load_options(row["options"]),
         enabled=bool(row["enabled"]),
         created_at=from_db_required(row["created_at"]),
         etag=row["etag"],

@@ -9,7 +9,7 @@ from storage.models import Stats
 from storage.timeconv import from_db, to_db
 
 
-class StatsRepository:
+class SqliteStatsRepository:
     """Read-only aggregate queries; each is one indexed scan or a table count."""
 
     def __init__(self, db: Database) -> None:

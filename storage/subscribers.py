@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from storage.database import Database, Transaction
+from storage.database import Database, sqlite_tx
+from storage.interface import Transaction
 from storage.models import DeliveryMode, Subscriber, SubscriberStatus
 from storage.timeconv import from_db, from_db_required, to_db
 
@@ -15,7 +16,7 @@ _COLUMNS = (
 )
 
 
-class SubscriberRepository:
+class SqliteSubscriberRepository:
     """Reads and writes ``subscribers``. A chat without forum topics has ``thread_id`` None."""
 
     def __init__(self, db: Database) -> None:
@@ -41,7 +42,7 @@ class SubscriberRepository:
         """
         existing = await self._get_in(tx, chat_id, thread_id)
         if existing is not None:
-            await tx.execute(
+            await sqlite_tx(tx).execute(
                 "UPDATE subscribers SET status = 'active', chat_type = :type,"
                 " title = coalesce(:title, title) WHERE id = :id",
                 {"type": chat_type, "title": title, "id": existing.id},
@@ -49,7 +50,7 @@ class SubscriberRepository:
             refreshed = await self._get_in(tx, chat_id, thread_id)
             assert refreshed is not None  # just updated inside this transaction
             return refreshed, False
-        await tx.execute(
+        await sqlite_tx(tx).execute(
             "INSERT INTO subscribers (chat_id, thread_id, chat_type, title, timezone, digest_time,"
             " next_digest_at, created_at) VALUES (:chat, :thread, :type, :title, :zone, :time,"
             " :next, :now)",
@@ -84,7 +85,7 @@ class SubscriberRepository:
     async def _get_in(
         self, tx: Transaction, chat_id: int, thread_id: int | None
     ) -> Subscriber | None:
-        row = await tx.fetchone(
+        row = await sqlite_tx(tx).fetchone(
             f"SELECT {_COLUMNS} FROM subscribers WHERE chat_id = ? AND thread_id = ?",
             (chat_id, thread_id or 0),
         )
@@ -116,7 +117,7 @@ class SubscriberRepository:
     async def set_status(
         self, tx: Transaction, subscriber_id: int, status: SubscriberStatus
     ) -> None:
-        await tx.execute(
+        await sqlite_tx(tx).execute(
             "UPDATE subscribers SET status = ? WHERE id = ?", (status.value, subscriber_id)
         )
 
@@ -124,12 +125,12 @@ class SubscriberRepository:
         self, tx: Transaction, chat_id: int, status: SubscriberStatus
     ) -> int:
         """Set the status of every subscriber of one chat (all its forum topics); return count."""
-        return await tx.execute_rowcount(
+        return await sqlite_tx(tx).execute_rowcount(
             "UPDATE subscribers SET status = ? WHERE chat_id = ?", (status.value, chat_id)
         )
 
     async def set_mode(self, tx: Transaction, subscriber_id: int, mode: DeliveryMode) -> None:
-        await tx.execute(
+        await sqlite_tx(tx).execute(
             "UPDATE subscribers SET mode = ? WHERE id = ?", (mode.value, subscriber_id)
         )
 
@@ -143,7 +144,7 @@ class SubscriberRepository:
         next_digest_at: datetime,
     ) -> None:
         """Change the zone and/or local digest time together with the next UTC digest time."""
-        await tx.execute(
+        await sqlite_tx(tx).execute(
             "UPDATE subscribers SET timezone = ?, digest_time = ?, next_digest_at = ? WHERE id = ?",
             (timezone, digest_time, to_db(next_digest_at), subscriber_id),
         )
@@ -160,7 +161,7 @@ class SubscriberRepository:
 
         ``next_digest_at`` None keeps the current value (instant pushes do not move it).
         """
-        await tx.execute(
+        await sqlite_tx(tx).execute(
             "UPDATE subscribers SET next_digest_at = coalesce(?, next_digest_at),"
             " last_digest_at = ? WHERE id = ?",
             (to_db(next_digest_at), to_db(last_digest_at), subscriber_id),
@@ -168,14 +169,14 @@ class SubscriberRepository:
 
     async def rekey_chat(self, tx: Transaction, old_chat_id: int, new_chat_id: int) -> int:
         """A group became a supergroup: move its subscribers to the new chat id."""
-        return await tx.execute_rowcount(
+        return await sqlite_tx(tx).execute_rowcount(
             "UPDATE OR IGNORE subscribers SET chat_id = ? WHERE chat_id = ?",
             (new_chat_id, old_chat_id),
         )
 
     async def delete(self, tx: Transaction, subscriber_id: int) -> None:
         """Delete the subscriber with its subscriptions and delivery ledger (cascade)."""
-        await tx.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
+        await sqlite_tx(tx).execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
 
     async def count(self) -> int:
         return int(await self._db.fetchval("SELECT count(*) FROM subscribers") or 0)

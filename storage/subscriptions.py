@@ -5,14 +5,15 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from storage.database import Database, Transaction
+from storage.database import Database, sqlite_tx
+from storage.interface import Transaction
 from storage.models import Subscription, SubscriptionKind
 from storage.timeconv import from_db_required, to_db
 
 _COLUMNS = "id, subscriber_id, kind, value, term, created_at"
 
 
-class SubscriptionRepository:
+class SqliteSubscriptionRepository:
     """Reads and writes ``subscriptions``; (subscriber, kind, term) is unique."""
 
     def __init__(self, db: Database) -> None:
@@ -29,7 +30,7 @@ class SubscriptionRepository:
         now: datetime,
     ) -> bool:
         """Add a subscription; False when the subscriber already had it."""
-        changed = await tx.execute_rowcount(
+        changed = await sqlite_tx(tx).execute_rowcount(
             "INSERT INTO subscriptions (subscriber_id, kind, value, term, created_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscriber_id, kind, term) DO NOTHING",
             (subscriber_id, kind.value, value, term, to_db(now)),
@@ -40,7 +41,7 @@ class SubscriptionRepository:
         self, tx: Transaction, subscriber_id: int, kind: SubscriptionKind, term: str
     ) -> bool:
         """Remove a subscription; False when there was none."""
-        changed = await tx.execute_rowcount(
+        changed = await sqlite_tx(tx).execute_rowcount(
             "DELETE FROM subscriptions WHERE subscriber_id = ? AND kind = ? AND term = ?",
             (subscriber_id, kind.value, term),
         )
@@ -48,7 +49,7 @@ class SubscriptionRepository:
 
     async def remove_by_id(self, tx: Transaction, subscriber_id: int, subscription_id: int) -> bool:
         """Remove one subscription by id, only if it belongs to this subscriber."""
-        changed = await tx.execute_rowcount(
+        changed = await sqlite_tx(tx).execute_rowcount(
             "DELETE FROM subscriptions WHERE subscriber_id = ? AND id = ?",
             (subscriber_id, subscription_id),
         )
@@ -56,7 +57,7 @@ class SubscriptionRepository:
 
     async def clear(self, tx: Transaction, subscriber_id: int) -> int:
         """Remove all of a subscriber's subscriptions; return how many there were."""
-        return await tx.execute_rowcount(
+        return await sqlite_tx(tx).execute_rowcount(
             "DELETE FROM subscriptions WHERE subscriber_id = ?", (subscriber_id,)
         )
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from pathlib import Path
@@ -25,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.ingest.jsonapi import JsonFields, govkz_preset
 from bot.ingest.listing import ListingSelectors, SelectorError, check_selector
+from storage.models import SourceOptions
 
 SourceKind = Literal["rss", "html", "json"]
 KINDS: tuple[SourceKind, ...] = ("rss", "html", "json")
@@ -112,30 +112,34 @@ class SourceSpec:
         """Extra request headers (json sources)."""
         return dict(self.fields.headers) if self.fields else {}
 
-    def options(self) -> dict[str, object]:
+    def options(self) -> SourceOptions:
         """The kind-specific settings as plain JSON values, in sources-file keys.
 
         Stored with the source; ``SourceSpec.from_options`` rebuilds the spec from them.
         A preset is stored as its name and project, not expanded.
         """
-        result: dict[str, object] = {}
+        result = SourceOptions()
         if self.timezone:
             result["timezone"] = self.timezone
         if self.selectors is not None:
             result["item_selector"] = self.selectors.item
-            optional = {
-                "link_selector": self.selectors.link,
-                "title_selector": self.selectors.title,
-                "date_selector": self.selectors.date,
-            }
-            result.update({key: value for key, value in optional.items() if value})
+            if self.selectors.link:
+                result["link_selector"] = self.selectors.link
+            if self.selectors.title:
+                result["title_selector"] = self.selectors.title
+            if self.selectors.date:
+                result["date_selector"] = self.selectors.date
         if self.preset is not None:
             result["preset"] = self.preset
-            result["project"] = self.project
+            if self.project is not None:
+                result["project"] = self.project
         elif self.fields is not None:
             result["items"] = self.fields.items
-            for key in _JSON_FIELD_KEYS:
-                result[key] = list(getattr(self.fields, key))
+            result["title"] = list(self.fields.title)
+            result["date"] = list(self.fields.date)
+            result["body"] = list(self.fields.body)
+            result["summary"] = list(self.fields.summary)
+            result["id"] = list(self.fields.id)
             if self.fields.link:
                 result["link"] = self.fields.link
             if self.fields.headers:
@@ -151,7 +155,7 @@ class SourceSpec:
         kind: str,
         country: str | None,
         interval_minutes: int | None,
-        options: Mapping[str, object],
+        options: SourceOptions,
     ) -> SourceSpec:
         """Rebuild a spec from stored columns and ``options()``; raises
         ``SourcesFileError`` (file ``"database"``) when they no longer validate."""

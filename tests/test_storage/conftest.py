@@ -1,25 +1,26 @@
-"""Fixtures for the storage tests: a real migrated SQLite file per test, and quick builders."""
+"""Fixtures for the storage tests: a real migrated database per test — a SQLite file and a
+PostgreSQL database, each test running on both — and quick builders."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from storage.models import NewRelease, SourceConfig, Subscriber, SubscriptionKind
 from storage.store import Storage
+from tests.conftest import Opener
 
 #: A fixed "now" for every test: times are data here, never the wall clock.
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "t.sqlite3")
+async def storage(open_storage_again: Opener) -> AsyncIterator[Storage]:
+    store = await open_storage_again()
     try:
         yield store
     finally:
@@ -109,3 +110,18 @@ async def add_subscriber(
         for kind, term in subscriptions:
             await storage.subscriptions.add(tx, subscriber.id, kind, value=term, term=term, now=NOW)
     return subscriber
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+async def table_rows(storage: Storage, sql: str) -> list[tuple[object, ...]]:
+    """The rows of a parameterless SELECT, alike on both backends: times as epoch seconds
+    (SQLite's form), booleans as 0/1. For checking what repositories wrote."""
+    db: Any = storage.db  # both backends' Database have fetchall; the Protocol does not
+    return [tuple(_plain(value) for value in row) for row in await db.fetchall(sql)]

@@ -15,6 +15,13 @@ from storage.store import Storage
 from .conftest import NOW, add_source
 
 
+@pytest.fixture
+def backend() -> str:
+    """SQLite only: the writer lock, a second process on the file, WAL and backup are
+    SQLite's (PostgreSQL's counterparts are in ``test_postgres.py``)."""
+    return "sqlite"
+
+
 class Boom(Exception):
     pass
 

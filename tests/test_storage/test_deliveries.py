@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,7 @@ from storage.deliveries import PendingBatch
 from storage.models import DeliveryStatus, SubscriptionKind
 from storage.store import Storage
 
-from .conftest import NOW, add_releases, add_source, add_subscriber, new_release
+from .conftest import NOW, Opener, add_releases, add_source, add_subscriber, new_release, table_rows
 
 
 @pytest.fixture
@@ -74,11 +73,11 @@ async def test_mark_sent_and_failed(storage: Storage, release_ids: list[int]) ->
     assert await ledger.release_ids(subscriber.id) == r[:2]
     assert await ledger.release_ids(subscriber.id, DeliveryStatus.FAILED) == r[2:3]
     assert await ledger.release_ids(subscriber.id, DeliveryStatus.CLAIMED) == r[3:4]
-    rows = await storage.db.fetchall(
-        "SELECT release_id, status, sent_at, error FROM deliveries ORDER BY release_id"
+    rows = await table_rows(
+        storage, "SELECT release_id, status, sent_at, error FROM deliveries ORDER BY release_id"
     )
     sent_at = int((NOW + timedelta(seconds=5)).timestamp())
-    assert [tuple(row) for row in rows] == [
+    assert rows == [
         (r[0], "sent", sent_at, None),
         (r[1], "sent", sent_at, None),
         (r[2], "failed", None, "e" * 500),
@@ -106,9 +105,8 @@ async def test_release_gives_back_unsent_claims(storage: Storage, release_ids: l
     assert {x.id for x in matching} == set(r[3:])
 
 
-async def test_pending_after_a_crash(tmp_path: Path) -> None:
-    path = tmp_path / "t.sqlite3"
-    before = await Storage.open(path)
+async def test_pending_after_a_crash(open_storage_again: Opener) -> None:
+    before = await open_storage_again()
     try:
         source_id = await add_source(before)
         ids = await add_releases(before, [new_release(source_id, n) for n in range(4)])
@@ -125,7 +123,7 @@ async def test_pending_after_a_crash(tmp_path: Path) -> None:
         # The process "dies" between claiming and sending: nothing marks x and y.
         await before.close()
 
-    after = await Storage.open(path)
+    after = await open_storage_again()
     try:
         assert await after.deliveries.pending() == [
             PendingBatch(two.id, "y", (r[2],), NOW - timedelta(minutes=1)),
@@ -137,3 +135,26 @@ async def test_pending_after_a_crash(tmp_path: Path) -> None:
         assert await after.deliveries.pending() == []
     finally:
         await after.close()
+
+
+async def test_take_pending_takes_each_batch_once(storage: Storage, release_ids: list[int]) -> None:
+    one = await add_subscriber(storage, 1)
+    two = await add_subscriber(storage, 2)
+    r = release_ids
+    async with storage.transaction() as tx:
+        await storage.deliveries.claim(tx, one.id, r[:2], batch="old", now=NOW - timedelta(hours=1))
+        await storage.deliveries.claim(tx, two.id, r[2:3], batch="new", now=NOW)
+    async with storage.transaction() as tx:
+        taken = await storage.deliveries.take_pending(
+            tx, claimed_before=NOW - timedelta(minutes=10), now=NOW
+        )
+    assert taken == [PendingBatch(one.id, "old", tuple(sorted(r[:2])), NOW - timedelta(hours=1))]
+    # Restamped: a second sender with the same cutoff finds nothing left to take.
+    async with storage.transaction() as tx:
+        again = await storage.deliveries.take_pending(
+            tx, claimed_before=NOW - timedelta(minutes=10), now=NOW
+        )
+    assert again == []
+    async with storage.transaction() as tx:
+        everything = await storage.deliveries.take_pending(tx, claimed_before=None, now=NOW)
+    assert [(p.subscriber_id, p.batch) for p in everything] == [(one.id, "old"), (two.id, "new")]

@@ -9,7 +9,7 @@ import pytest
 from storage.models import SubscriptionKind
 from storage.store import Storage
 
-from .conftest import NOW, add_releases, add_source, add_subscriber, new_release
+from .conftest import NOW, add_releases, add_source, add_subscriber, new_release, table_rows
 
 C, T, K, X = (
     SubscriptionKind.COUNTRY,
@@ -140,17 +140,17 @@ async def test_country_and_topic_rows(storage: Storage, source_ids: tuple[int, i
         storage,
         [new_release(source_ids[0], 1, countries=("DE", "FR"), topics=("economy", "energy"))],
     )
-    countries = await storage.db.fetchall(
-        "SELECT country, ingested_at, is_primary FROM release_countries WHERE release_id = ?"
-        " ORDER BY country",
-        (release_id,),
+    countries = await table_rows(
+        storage,
+        "SELECT country, ingested_at, is_primary FROM release_countries"
+        f" WHERE release_id = {release_id} ORDER BY country",
     )
-    topics = await storage.db.fetchall(
-        "SELECT topic FROM release_topics WHERE release_id = ? ORDER BY topic", (release_id,)
+    topics = await table_rows(
+        storage, f"SELECT topic FROM release_topics WHERE release_id = {release_id} ORDER BY topic"
     )
     stamp = int(NOW.timestamp())
-    assert [tuple(row) for row in countries] == [("DE", stamp, 1), ("FR", stamp, 0)]
-    assert [row["topic"] for row in topics] == ["economy", "energy"]
+    assert countries == [("DE", stamp, 1), ("FR", stamp, 0)]
+    assert topics == [("economy",), ("energy",)]
 
 
 # Releases of the matching table: number → (countries, topics, search text, hours ago, notify).

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from storage.codec import load_options
+from storage.errors import StorageError
 from storage.models import SourceConfig
 from storage.sources import SyncReport
 from storage.store import Storage
@@ -11,7 +15,7 @@ from storage.store import Storage
 from .conftest import NOW, add_releases, new_release
 
 A = SourceConfig("a", "https://a.example/rss", "rss", country="DE", interval_minutes=30)
-B = SourceConfig("b", "https://b.example/news", "html", options={"item": "article"})
+B = SourceConfig("b", "https://b.example/news", "html", options={"item_selector": "article"})
 C = SourceConfig("c", "https://c.example/rss", "rss")
 
 
@@ -48,7 +52,7 @@ async def test_sync_adds_changes_and_removes(storage: Storage) -> None:
     assert sources["a"].country == "FR"
     assert sources["a"].created_at == NOW
     assert not sources["b"].enabled
-    assert sources["b"].options == {"item": "article"}
+    assert sources["b"].options == {"item_selector": "article"}
     assert [s.name for s in await storage.sources.all()] == ["a", "c"]
 
 
@@ -73,7 +77,7 @@ async def test_a_changed_target_resets_the_validators(storage: Storage) -> None:
     await _poll_ok(storage, ids["b"])
 
     moved = SourceConfig("a", "https://a.example/new-rss", "rss", "DE", 30)
-    reshaped = SourceConfig("b", B.url, "html", options={"item": "li"})
+    reshaped = SourceConfig("b", B.url, "html", options={"item_selector": "li"})
     await _sync(storage, moved, reshaped)
     for name in ("a", "b"):
         source = await storage.sources.get(ids[name])
@@ -153,3 +157,19 @@ async def test_health_fields(storage: Storage) -> None:
 
 async def test_get_unknown(storage: Storage) -> None:
     assert await storage.sources.get(12345) is None
+
+
+@pytest.mark.parametrize(
+    "bad", ['{"title": "not a list"}', '{"unknown": "x"}', "[1]", '{"headers": {"A": 1}}']
+)
+def test_stored_options_that_do_not_fit_are_refused(bad: str) -> None:
+    with pytest.raises(StorageError):
+        load_options(bad)
+
+
+def test_stored_options_are_typed_when_read() -> None:
+    assert load_options('{"preset": "govkz", "project": null}') == {"preset": "govkz"}
+    assert load_options('{"title": ["t", "h"], "headers": {"A": "b"}}') == {
+        "title": ["t", "h"],
+        "headers": {"A": "b"},
+    }
