@@ -32,12 +32,19 @@ class DeliveryMode(enum.StrEnum):
 
 
 class SubscriptionKind(enum.StrEnum):
-    """What a subscription matches: a country code, a topic slug, a phrase, or an excluded word."""
+    """What a subscription matches: a country code, a topic slug, a phrase, an excluded word
+    or an excluded topic.
+
+    An ``EXCLUDE`` term is a lemma phrase; one ending in ``*`` matches its last word as a
+    prefix (a stem: «спорт*» drops «спортсмен», «спортивный»). An ``EXCLUDE_TOPIC`` term
+    is a topic slug: releases tagged with it are dropped.
+    """
 
     COUNTRY = "country"
     TOPIC = "topic"
     KEYWORD = "keyword"
     EXCLUDE = "exclude"
+    EXCLUDE_TOPIC = "exclude_topic"
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -6,7 +6,14 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from storage.codec import from_signed64, join_tags, phrases, split_tags, to_signed64
+from storage.codec import (
+    from_signed64,
+    join_tags,
+    phrases,
+    search_words,
+    split_tags,
+    to_signed64,
+)
 from storage.database import Database, sqlite_tx
 from storage.interface import Transaction
 from storage.models import NewRelease, Release, ReleaseFingerprint, SubscriptionKind
@@ -245,7 +252,8 @@ class SqliteReleaseRepository:
 
         A release matches when any subscribed country or topic is among its tags, or any
         subscribed keyword phrase occurs in its search text; it is dropped when any
-        excluded word occurs there. With ``undelivered_only``, releases whose
+        excluded word occurs there (a term ending in ``*`` as a stem: its last word is
+        a prefix) or it is tagged with an excluded topic. With ``undelivered_only``, releases whose
         near-duplicate cluster already reached the subscriber are left out, so a story
         republished by a second source is not sent again. ``since`` bounds the ingestion
         time (None: all time). ``notify_only`` skips backlog stored without notification.
@@ -259,6 +267,9 @@ class SqliteReleaseRepository:
         topics = [row["term"] for row in subscriptions if row["kind"] == SubscriptionKind.TOPIC]
         keywords = [row["term"] for row in subscriptions if row["kind"] == SubscriptionKind.KEYWORD]
         excludes = [row["term"] for row in subscriptions if row["kind"] == SubscriptionKind.EXCLUDE]
+        excluded_topics = [
+            row["term"] for row in subscriptions if row["kind"] == SubscriptionKind.EXCLUDE_TOPIC
+        ]
         since_ts = to_db(since) if since is not None else 0
         params: dict[str, object] = {"since": since_ts, "sid": subscriber_id, "limit": limit}
         candidates: list[str] = []
@@ -300,7 +311,13 @@ class SqliteReleaseRepository:
                 "NOT EXISTS (SELECT 1 FROM releases c JOIN deliveries d ON d.release_id = c.id"
                 " WHERE c.cluster_id = r.cluster_id AND d.subscriber_id = :sid)"
             )
-        exclude_query = _fts_any(excludes)
+        if excluded_topics:
+            marks = _bind(params, "x", excluded_topics)
+            conditions.append(
+                f"r.id NOT IN (SELECT release_id FROM release_topics WHERE topic IN ({marks})"
+                " AND ingested_at >= :since)"
+            )
+        exclude_query = " OR ".join(map(_fts_exclusion, excludes))
         if exclude_query:
             params["excludes"] = exclude_query
             conditions.append(
@@ -357,6 +374,14 @@ def _bind(params: dict[str, object], prefix: str, values: Sequence[str]) -> str:
 def _fts_phrase(words: Sequence[str]) -> str:
     """Words as a quoted FTS5 phrase (they are letters and digits: nothing to escape)."""
     return f'"{" ".join(words)}"'
+
+
+def _fts_exclusion(term: str) -> str:
+    """An ``EXCLUDE`` term as an FTS5 query: a phrase, ending in a prefix for «stem*»."""
+    words = search_words(term)
+    if not words:
+        return ""
+    return _fts_phrase(words) + ("*" if term.endswith("*") else "")
 
 
 def _fts_any(terms: Sequence[str]) -> str:

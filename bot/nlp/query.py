@@ -123,6 +123,31 @@ _GENERIC_LABEL_WORDS: Final[frozenset[str]] = frozenset({"вопрос", "пом
 #: The longest country or topic phrase tried as one unit (words).
 _MAX_PHRASE_WORDS: Final[int] = 6
 
+#: Endings stripped from an excluded word's lemma to reach the stem its derivations share
+#: («нефть» → «нефт», so «нефтяной» goes too; «спортивный» → «спортивн»), longest first.
+_STEM_ENDINGS: Final[tuple[str, ...]] = (
+    "ться",
+    "ия",
+    "ие",
+    "ый",
+    "ий",
+    "ой",
+    "ть",
+    "ь",
+    "а",
+    "я",
+    "о",
+    "е",
+    "и",
+    "ы",
+    "у",
+    "ю",
+    "й",
+)
+#: A stem shorter than this would match unrelated words as a prefix («газ*» finds «газета»),
+#: so such a word is excluded in its own forms only.
+_MIN_STEM_LEN: Final[int] = 4
+
 #: difflib ratio from which a misspelt topic word is suggested.
 _TOPIC_SUGGEST_CUTOFF: Final[float] = 0.75
 
@@ -135,13 +160,21 @@ class SubscriptionRequest:
     topics: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
+    excluded_topics: tuple[str, ...] = ()
     unknown: tuple[str, ...] = ()
     suggestions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
         """True when nothing at all was asked for (nor misunderstood)."""
-        return not (self.countries or self.topics or self.keywords or self.excludes or self.unknown)
+        return not (
+            self.countries
+            or self.topics
+            or self.keywords
+            or self.excludes
+            or self.excluded_topics
+            or self.unknown
+        )
 
 
 def _fold(word: str) -> str:
@@ -181,6 +214,28 @@ def normalize_phrase(text: str, morph: Morphology) -> str:
     sequence, or look its words up in an index built with parts. Empty text gives ``""``.
     """
     return " ".join(lemmatize_words(text, morph, with_parts=False))
+
+
+def exclusion_term(text: str, morph: Morphology) -> str:
+    """The stored term of an excluded word: its lemma phrase, the last word cut to its stem
+    and marked ``*`` to match as a prefix («спорт» → «спорт*», «нефти» → «нефт*»), so every
+    form and derivation the search index holds («спортсмен», «нефтяной») is excluded.
+
+    A stem shorter than ``_MIN_STEM_LEN`` stays the whole lemma without ``*`` (exact
+    lemma match: «-газ» must not drop «газета»). Text with no word gives ``""``.
+    """
+    lemmas = lemmatize_words(text, morph, with_parts=False)
+    if not lemmas:
+        return ""
+    last = lemmas[-1]
+    stem = last
+    for ending in _STEM_ENDINGS:
+        if last.endswith(ending) and len(last) - len(ending) >= _MIN_STEM_LEN:
+            stem = last[: -len(ending)]
+            break
+    if len(stem) < _MIN_STEM_LEN or not stem.isalpha():
+        return " ".join(lemmas)
+    return " ".join([*lemmas[:-1], f"{stem}*"])
 
 
 class _TopicIndex:
@@ -223,7 +278,8 @@ def parse_subscription_request(
     """Parse the argument of /subscribe or /unsubscribe.
 
     * quoted phrases («"цифровой кодекс"», ««цифровой кодекс»») → ``keywords``, as typed;
-    * words after a leading minus («-спорт») → ``excludes``, as typed;
+    * words after a leading minus: a topic's name («-спорт», «-энергетика») →
+      ``excluded_topics`` (slugs), any other word («-бокс») → ``excludes``, as typed;
     * the rest, split at commas, semicolons and line breaks, is read word by word, the
       longest country or topic phrase first: countries («Мексика», «мексиканские», «США»,
       «Саудовской Аравии») → ISO codes, topics («энергетике», «ИИ», «искусственный
@@ -238,7 +294,9 @@ def parse_subscription_request(
     topics_index = _TopicIndex(morph)
     keywords = [next(g for g in m.groups() if g).strip() for m in _QUOTED_RE.finditer(text)]
     rest = _QUOTED_RE.sub(",", text)
-    excludes = [m.group(1).strip() for m in _EXCLUDE_RE.finditer(rest)]
+    excludes, excluded_topics = _split_excludes(
+        [m.group(1).strip() for m in _EXCLUDE_RE.finditer(rest)], topics_index, morph
+    )
     rest = _EXCLUDE_RE.sub(",", rest)
 
     countries: list[str] = []
@@ -282,10 +340,26 @@ def parse_subscription_request(
         countries=tuple(countries),
         topics=tuple(topics),
         keywords=tuple(dict.fromkeys(k for k in keywords if k)),
-        excludes=tuple(dict.fromkeys(e for e in excludes if e)),
+        excludes=tuple(dict.fromkeys(excludes)),
+        excluded_topics=tuple(excluded_topics),
         unknown=tuple(dict.fromkeys(unknown)),
         suggestions=suggestions,
     )
+
+
+def _split_excludes(
+    words: list[str], topics_index: _TopicIndex, morph: Morphology
+) -> tuple[list[str], list[str]]:
+    """Excluded words as (plain words, topic slugs): a word naming a topic excludes it."""
+    excludes: list[str] = []
+    excluded_topics: list[str] = []
+    for word in filter(None, words):
+        slug = topics_index.find(_WORD_RE.findall(word), morph)
+        if slug is not None:
+            _append_unique(excluded_topics, slug)
+        else:
+            excludes.append(word)
+    return excludes, excluded_topics
 
 
 def _append_unique(items: list[str], item: str) -> None:

@@ -4,7 +4,9 @@ Free text goes through ``bot.nlp.query.parse_subscription_request`` (in a worker
 morphology and fuzzy suggestions are CPU work); quoted phrases and excluded words are
 stored with ``bot.nlp.query.normalize_phrase`` — the lemmas exactly as releases' search
 text is indexed — as their term, so any word form of a phrase matches, the same way
-full-text search matches.
+full-text search matches. An excluded word is stored as its stem
+(``bot.nlp.query.exclusion_term``), so its derivations go too; an excluded word that names
+a topic («-спорт») excludes the topic itself (``SubscriptionKind.EXCLUDE_TOPIC``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from typing import Final
 from bot.clock import Clock
 from bot.nlp.countries import CountryGazetteer
 from bot.nlp.morph import Morphology
-from bot.nlp.query import SubscriptionRequest, normalize_phrase, parse_subscription_request
+from bot.nlp.query import (
+    SubscriptionRequest,
+    exclusion_term,
+    normalize_phrase,
+    parse_subscription_request,
+)
 from bot.nlp.taxonomy import TOPIC_LABELS
 from bot.services.chats import ChatDeletedError, ChatRef, ChatService
 from storage.models import Subscriber, Subscription, SubscriptionKind
@@ -200,14 +207,19 @@ class SubscriptionService:
             for slug in request.topics
             if slug in TOPIC_LABELS
         ]
-        for kind, phrases in (
-            (SubscriptionKind.KEYWORD, request.keywords),
-            (SubscriptionKind.EXCLUDE, request.excludes),
-        ):
-            for phrase in phrases:
-                term = normalize_phrase(phrase, self._morph)
-                if term:
-                    items.append(Item(kind, phrase, term))
+        for phrase in request.keywords:
+            term = normalize_phrase(phrase, self._morph)
+            if term:
+                items.append(Item(SubscriptionKind.KEYWORD, phrase, term))
+        items += [
+            Item(SubscriptionKind.EXCLUDE_TOPIC, TOPIC_LABELS[slug], slug)
+            for slug in request.excluded_topics
+            if slug in TOPIC_LABELS
+        ]
+        for phrase in request.excludes:
+            term = exclusion_term(phrase, self._morph)
+            if term:
+                items.append(Item(SubscriptionKind.EXCLUDE, phrase, term))
         return items
 
     def _suggestions(self, request: SubscriptionRequest) -> dict[str, tuple[str, ...]]:

@@ -125,6 +125,7 @@ _KIND_LABELS: Final[dict[SubscriptionKind, str]] = {
     SubscriptionKind.TOPIC: "🗂",
     SubscriptionKind.KEYWORD: "🔤",
     SubscriptionKind.EXCLUDE: "🚫",
+    SubscriptionKind.EXCLUDE_TOPIC: "🚫",
 }
 
 
@@ -266,8 +267,14 @@ def overview(view: Overview, now: datetime) -> list[str]:
         (SubscriptionKind.TOPIC, "Темы"),
         (SubscriptionKind.KEYWORD, "Фразы"),
         (SubscriptionKind.EXCLUDE, "Исключены слова"),
+        (SubscriptionKind.EXCLUDE_TOPIC, "Исключены темы"),
     ):
-        values = [shown_value(s.value) for s in view.of_kind(kind)]
+        values = [
+            esc(item_label(kind, s.value))
+            if kind is SubscriptionKind.EXCLUDE_TOPIC
+            else shown_value(s.value)
+            for s in view.of_kind(kind)
+        ]
         if values:
             blocks.extend(_joined_lines(title, values))
     if not view.subscriptions:

@@ -197,7 +197,8 @@ class PgReleaseRepository:
         notify_only: bool = False,
     ) -> list[Release]:
         """As SQLite's (see ``storage.releases``): tags or keyword phrases, minus excluded
-        words and, with ``undelivered_only``, clusters that already reached the chat."""
+        words (a «stem*» term as a prefix), excluded topics and, with
+        ``undelivered_only``, clusters that already reached the chat."""
         subscriptions = await self._db.fetch(
             "SELECT kind, term FROM subscriptions WHERE subscriber_id = $1", subscriber_id
         )
@@ -207,7 +208,10 @@ class PgReleaseRepository:
         countries = by_kind.get(SubscriptionKind.COUNTRY, [])
         topics = by_kind.get(SubscriptionKind.TOPIC, [])
         keywords = tsquery(phrases(by_kind.get(SubscriptionKind.KEYWORD, [])), "|")
-        excludes = tsquery(phrases(by_kind.get(SubscriptionKind.EXCLUDE, [])), "|")
+        excludes = " | ".join(
+            filter(None, map(_tsquery_exclusion, by_kind.get(SubscriptionKind.EXCLUDE, [])))
+        )
+        excluded_topics = by_kind.get(SubscriptionKind.EXCLUDE_TOPIC, [])
         args: list[object] = [limit]
 
         def arg(value: object) -> str:
@@ -245,6 +249,12 @@ class PgReleaseRepository:
                 "NOT EXISTS (SELECT 1 FROM releases c JOIN deliveries d ON d.release_id = c.id"
                 f" WHERE c.cluster_id = r.cluster_id AND d.subscriber_id = {arg(subscriber_id)})"
             )
+        if excluded_topics:
+            # The release's own tag column: no index on release_topics.release_id is needed
+            # for a test on rows already chosen.
+            conditions.append(
+                f"NOT (string_to_array(r.topics, ',') && {arg(excluded_topics)}::text[])"
+            )
         if excludes:
             conditions.append(f"NOT (r.search @@ {arg(excludes)}::tsquery)")
         sql = (
@@ -280,6 +290,14 @@ class PgReleaseRepository:
 
     async def count(self) -> int:
         return int(await self._db.fetchval("SELECT count(*) FROM releases") or 0)
+
+
+def _tsquery_exclusion(term: str) -> str:
+    """An ``EXCLUDE`` term as tsquery text: a phrase, its last word a prefix for «stem*»."""
+    query = tsquery(phrases([term]), "|")
+    if query and term.endswith("*"):
+        return query[:-1] + ":*)"
+    return query
 
 
 async def _existing(

@@ -6,7 +6,12 @@ import pytest
 
 from bot.nlp.countries import CountryGazetteer
 from bot.nlp.morph import Morphology
-from bot.nlp.query import lemmatize_words, normalize_phrase, parse_subscription_request
+from bot.nlp.query import (
+    exclusion_term,
+    lemmatize_words,
+    normalize_phrase,
+    parse_subscription_request,
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +66,16 @@ def test_countries_and_topics(
 
 
 @pytest.mark.parametrize(
-    ("text", "keywords", "excludes", "countries"),
+    ("text", "keywords", "excludes", "countries", "excluded_topics"),
     [
-        ('"цифровой кодекс"', ("цифровой кодекс",), (), ()),
-        ("«цифровой кодекс»", ("цифровой кодекс",), (), ()),
-        ("Мексика «Группа дружбы» -спорт", ("Группа дружбы",), ("спорт",), ("MX",)),
-        ("-спорт", (), ("спорт",), ()),
-        ("Казахстан, −футбол, –хоккей", (), ("футбол", "хоккей"), ("KZ",)),
+        ('"цифровой кодекс"', ("цифровой кодекс",), (), (), ()),
+        ("«цифровой кодекс»", ("цифровой кодекс",), (), (), ()),
+        ("Мексика «Группа дружбы» -бокс", ("Группа дружбы",), ("бокс",), ("MX",), ()),
+        ("Мексика «Группа дружбы» -спорт", ("Группа дружбы",), (), ("MX",), ("sport",)),
+        ("-спорт", (), (), (), ("sport",)),
+        ("-энергетика -бокс", (), ("бокс",), (), ("energy",)),
+        ("-нефть", (), (), (), ("energy",)),
+        ("Казахстан, −футбол, –хоккей", (), ("футбол", "хоккей"), ("KZ",), ()),
     ],
 )
 def test_keywords_and_excludes(
@@ -78,12 +86,31 @@ def test_keywords_and_excludes(
     keywords: tuple[str, ...],
     excludes: tuple[str, ...],
     countries: tuple[str, ...],
+    excluded_topics: tuple[str, ...],
 ) -> None:
     request = parse_subscription_request(text, gazetteer, morph)
     assert request.keywords == keywords
     assert request.excludes == excludes
     assert request.countries == countries
+    assert request.excluded_topics == excluded_topics
     assert request.unknown == ()
+
+
+@pytest.mark.parametrize(
+    ("word", "term"),
+    [
+        ("бокс", "бокс*"),
+        ("спортсменами", "спортсмен*"),
+        ("нефти", "нефт*"),
+        ("санкций", "санкц*"),
+        ("футбольный", "футбольн*"),
+        ("газ", "газ"),
+        ("ИИ", "ии"),
+        ("!!", ""),
+    ],
+)
+def test_exclusion_term_is_a_stem(morph: Morphology, word: str, term: str) -> None:
+    assert exclusion_term(word, morph) == term
 
 
 @pytest.mark.parametrize(

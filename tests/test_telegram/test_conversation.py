@@ -98,12 +98,16 @@ async def test_subscribe_free_text(
 
 
 async def test_subscribe_phrase_and_exclusion(app: App) -> None:
-    reply = await app.say(USER_ID, '/subscribe "цифрового кодекса" -спорт')
+    reply = await app.say(USER_ID, '/subscribe "цифрового кодекса" -бокс -спорт')
     assert "«цифрового кодекса»" in reply.text
-    assert "без «спорт»" in reply.text
+    assert "без «бокс»" in reply.text
+    assert "🚫 Спорт" in reply.text  # a word naming a topic excludes the topic
     kinds = await _kinds(app)
     assert kinds[SubscriptionKind.KEYWORD] == ["цифровой кодекс"]
-    assert kinds[SubscriptionKind.EXCLUDE] == ["спорт"]
+    assert kinds[SubscriptionKind.EXCLUDE] == ["бокс*"]
+    assert kinds[SubscriptionKind.EXCLUDE_TOPIC] == ["sport"]
+    listing = await app.say(USER_ID, "/subscriptions")
+    assert "🚫 Спорт" in listing.text
     again = await app.say(USER_ID, "/subscribe «цифровой кодекс»")
     assert "Уже были в подписках" in again.text
 
