@@ -208,9 +208,12 @@ def compose_digest(
     the *first* subscription they answer, in this order: the subscribed country that is
     the release's primary country, another subscribed country it mentions, a subscribed
     topic (its main topic first), a subscribed phrase — so every item appears exactly
-    once, under what the release is most about. Groups are ordered by their best item and
-    items inside a group by relevance, so the most relevant item of the digest is the
-    first one read. An empty ``releases`` gives a digest with no groups.
+    once, under what the release is most about. Groups are ordered by their best item.
+    Inside a group the order is one the reader can see (``_group_order``): first the
+    items led by the group's own term — its flag or topic shown first, its phrase in the
+    headline — then the rest, each part newest first; finer score differences (how many
+    tags matched, how many sources) choose what is kept, not the order it is read in.
+    An empty ``releases`` gives a digest with no groups.
     """
     interests = _Interests.of(subscriptions)
     ranked = rank(build_items(subscriptions, releases, cluster_members, lemmatize=lemmatize))
@@ -223,7 +226,7 @@ def compose_digest(
             kind=kind,
             term=term,
             value=interests.values.get((kind, term), term) if kind is not None else "",
-            items=tuple(items),
+            items=tuple(_group_order(items, kind, term, lemmatize)),
         )
         for (kind, term), items in buckets.items()
     )
@@ -289,6 +292,28 @@ def _group_key(item: DigestItem, interests: _Interests) -> tuple[SubscriptionKin
     if item.keywords:
         return SubscriptionKind.KEYWORD, item.keywords[0]
     return None, ""
+
+
+def _group_order(
+    items: Sequence[DigestItem],
+    kind: SubscriptionKind | None,
+    term: str,
+    lemmatize: Lemmatizer,
+) -> list[DigestItem]:
+    """Items led by the group's term first, then the others; newest first within each."""
+
+    def led(item: DigestItem) -> bool:
+        release = item.release
+        if kind is SubscriptionKind.COUNTRY:
+            return release.primary_country == term
+        if kind is SubscriptionKind.TOPIC:
+            return release.topics[:1] == (term,)
+        if kind is SubscriptionKind.KEYWORD:
+            title = set(lemmatize(release.title))
+            return all(word in title for word in term.lower().split())
+        return False
+
+    return sorted(items, key=lambda item: (not led(item), -item.when.timestamp(), -item.release.id))
 
 
 def _other_sources(lead: Release, members: Sequence[Release]) -> tuple[Release, ...]:

@@ -115,11 +115,12 @@ def _link(url: str, label: str) -> str:
 
 
 def _tags(item: DigestItem, country_name: CountryName) -> str:
+    """Country then topic tags: the primary country first, then the subscriber's own
+    matching countries (so the country the item came for is always among the
+    ``MAX_COUNTRY_TAGS`` shown), then the rest in the release's order."""
     release = item.release
-    codes = list(release.countries)
-    if release.primary_country in codes:
-        codes.remove(release.primary_country)
-        codes.insert(0, release.primary_country)
+    first = [release.primary_country] if release.primary_country in release.countries else []
+    codes = list(dict.fromkeys([*first, *item.countries, *release.countries]))
     parts = []
     for code in codes[:MAX_COUNTRY_TAGS]:
         mark = flag(code)
