@@ -22,6 +22,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from bot.nlp.clauses import (
+    ADJUNCT_CUT_RE,
+    ELLIPSIS,
+    HEADLINE_CUT_RE,
+    HEADLINE_OPENER_RE,
+    MIN_ADJUNCT_HEAD_CHARS,
+    MIN_CLAUSE_CHARS,
+    MIN_HEADLINE_CHARS,
+    SENTENCE_END,
+    balanced,
+    headline_text,
+    is_clause,
+    shorten,
+    terminated,
+    whole_clause,
+    word_cut,
+)
 from bot.nlp.compress import compress, tidy
 from bot.nlp.language import detect_language
 from bot.nlp.summary_checks import MAX_HEADLINE_CHARS, MAX_SUMMARY_CHARS, artifacts
@@ -35,6 +52,7 @@ __all__ = [
     "content",
     "language_note",
     "shorten",
+    "whole_clause",
 ]
 
 #: A summary this long is two phone lines; a longer first sentence is cut at a clause
@@ -57,12 +75,6 @@ SECOND_SENTENCE_BELOW_CHARS: Final = 110
 #: only repeats the headline.
 RESTATEMENT_OVERLAP: Final = 0.55
 RESTATEMENT_MAX_NEW: Final = 4
-#: A clause cut shorter than this says too little; look further or cut elsewhere.
-MIN_CLAUSE_CHARS: Final = 80
-#: A headline clause shorter than this is a fragment («Глава МИД Армении»).
-MIN_HEADLINE_CHARS: Final = 35
-#: A headline cut before a preposition keeps at least this much (a verb with its object).
-MIN_ADJUNCT_HEAD_CHARS: Final = 60
 #: Score mix: the lead position is the strongest single signal in news, centrality
 #: (how much of the sentence the rest of the release talks about) breaks its ties.
 POSITION_WEIGHT: Final = 1.0
@@ -78,8 +90,6 @@ ELLIPSIS_PENALTY: Final = 0.5
 #: Background openers («В начале недели …», «Ранее …», «Напомним …») set the scene; the
 #: news is usually in the next sentence.
 BACKGROUND_PENALTY: Final = 0.45
-
-ELLIPSIS: Final = "…"
 
 #: The summary of a release in another language (DESIGN: every summary is Russian). These
 #: are stored as the release's summary — data, like the summary itself — so they live
@@ -114,39 +124,7 @@ _BACKGROUND_STARTS: Final = re.compile(
     r"|на прошлой неделе|в прошлом году|до этого|прежде)\b",
     re.IGNORECASE,
 )
-#: Clause boundaries: comma, semicolon, colon, spaced dash.
-_CLAUSE_CUT_RE: Final = re.compile(r"[,;:]\s|\s[–—-]\s")
-#: A head ending in one of these is not a whole clause («В связи с тем, что …»).
-_BAD_CLAUSE_END_RE: Final = re.compile(
-    r"(?:\b(?:тем|том|того|так|и|а|но|или|как|что|чтобы|в|на|с|по|для|о|об|к|из|от|до|при"
-    r"|также|который|которая|которые|которого|которой|после|перед|между)|\d)$",
-    re.IGNORECASE,
-)
-#: Headlines may also drop a trailing adjunct: a cut before these words keeps the clause.
-_HEADLINE_CUT_RE: Final = re.compile(
-    r"[,;:]\s|\s[–—-]\s|\s(?=(?:в рамках|в ходе|на полях|по итогам|по случаю|в связи с"
-    r"|с целью|во главе с|при участии|по приглашению)\b)"
-)
 _LIST_ITEM_RE: Final = re.compile(r"^\s*[-–—•*]\s")
-#: A whole clause has a predicate: a past-tense or present-tense verb form. Without
-#: morphology this is an ending test; nouns that end alike only make a cut less likely.
-_PREDICATE_RE: Final = re.compile(
-    r"[аеиоуыяё]л(?:а|о|и|ся|ась|ось|ись)?\b|(?:ет|ют|ит|ят|ут|ат|ется|ются|ится|ятся|ено|ена"
-    r"|ены)\b",
-    re.IGNORECASE,
-)
-#: Cutting before «что …» leaves «МИД подтвердил.»: the news is in the complement.
-_COMPLEMENT_RE: Final = re.compile(r"(?:что|чтобы|как|где|когда|ли)\b", re.IGNORECASE)
-#: Before a preposition: a headline may lose a trailing place or circumstance.
-_ADJUNCT_CUT_RE: Final = re.compile(r"\s(?=(?:в|во|на|с|со|по|для|из|при|после|о|об)\s)")
-#: Openers a headline does without: a date, «Сегодня», «Вчера».
-_HEADLINE_OPENER_RE: Final = re.compile(
-    r"^(?:(?:сегодня|вчера|накануне)\s+|\d{1,2}(?:\s*[-–]\s*\d{1,2})?\s+(?:января|февраля|марта"
-    r"|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)(?:\s+\d{4}\s*(?:года|г\.))?"
-    r",?\s+)(?=\w)",
-    re.IGNORECASE,
-)
-_SENTENCE_END: Final = '.!?…»")”'
 
 
 def content(lemmas: Sequence[str]) -> set[str]:
@@ -251,9 +229,9 @@ class ExtractiveSummarizer:
             sentence = compress(raw)
             if len(sentence) < MIN_SENTENCE_CHARS or len(sentence.split()) < MIN_SENTENCE_WORDS:
                 continue
-            if sentence[-1] not in _SENTENCE_END and len(sentence) < MIN_UNTERMINATED_CHARS:
+            if sentence[-1] not in SENTENCE_END and len(sentence) < MIN_UNTERMINATED_CHARS:
                 continue
-            if _LIST_ITEM_RE.match(sentence) or not _balanced(sentence):
+            if _LIST_ITEM_RE.match(sentence) or not balanced(sentence):
                 # A list item or half a quotation split across sentences reads as debris.
                 continue
             own = contents[index] if index < len(contents) else set()
@@ -283,7 +261,7 @@ class ExtractiveSummarizer:
         if not ranked:
             # Everything restated the title or was too short: the opening text itself.
             first = compress(sentences[0]) or sentences[0]
-            return _terminated(shorten(first, self._max_chars))
+            return terminated(shorten(first, self._max_chars))
         best: tuple[float, _Candidate, str] | None = None
         for rank, candidate in enumerate(ranked):
             fitted = self._fit(candidate.text)
@@ -339,7 +317,7 @@ class ExtractiveSummarizer:
                 continue
             if _DANGLING_STARTS.match(candidate.text) and candidate.index != chosen.index + 1:
                 break
-            joined = f"{_terminated(summary)} {candidate.text}"
+            joined = f"{terminated(summary)} {candidate.text}"
             if (
                 len(joined) <= min(self._max_chars, TARGET_SUMMARY_CHARS)
                 and not candidate.text.rstrip().endswith(":")
@@ -355,14 +333,14 @@ class ExtractiveSummarizer:
         clause (or, last, words and «…») under the hard limit."""
         sentence = sentence.strip()
         if len(sentence) <= TARGET_SUMMARY_CHARS:
-            return _terminated(sentence)
+            return terminated(sentence)
         clause = whole_clause(sentence, TARGET_SUMMARY_CHARS, MIN_CLAUSE_CHARS)
         if clause:
             return clause
         if len(sentence) <= self._max_chars:
-            return _terminated(sentence)
+            return terminated(sentence)
         clause = whole_clause(sentence, self._max_chars, MIN_CLAUSE_CHARS)
-        return clause or _terminated(shorten(sentence, self._max_chars))
+        return clause or terminated(shorten(sentence, self._max_chars))
 
     # --- headlines ------------------------------------------------------------------------
 
@@ -372,21 +350,21 @@ class ExtractiveSummarizer:
         The best sentence whole, or its longest whole clause; failing those, another of
         the best three sentences the same way; last, the best sentence cut before a
         prepositional adjunct. Leading dates and «Сегодня» are dropped first."""
-        top = [(c, _HEADLINE_OPENER_RE.sub("", c.text).rstrip(".")) for c in ranked[:3]]
+        top = [(c, HEADLINE_OPENER_RE.sub("", c.text).rstrip(".")) for c in ranked[:3]]
         for position, (candidate, text) in enumerate(top):
-            if len(text) <= MAX_HEADLINE_CHARS and _is_clause(text):
-                return _headline_text(text), candidate.index
+            if len(text) <= MAX_HEADLINE_CHARS and is_clause(text):
+                return headline_text(text), candidate.index
             cuts = (
-                (_HEADLINE_CUT_RE, MIN_HEADLINE_CHARS),
-                (_ADJUNCT_CUT_RE, MIN_ADJUNCT_HEAD_CHARS),
+                (HEADLINE_CUT_RE, MIN_HEADLINE_CHARS),
+                (ADJUNCT_CUT_RE, MIN_ADJUNCT_HEAD_CHARS),
             )
             for boundaries, min_chars in cuts[: 2 if position == 0 else 1]:
                 clause = whole_clause(text, MAX_HEADLINE_CHARS + 1, min_chars, boundaries)
                 if clause:
-                    return _headline_text(clause), candidate.index
+                    return headline_text(clause), candidate.index
         if top:
             candidate, text = top[0]
-            return _headline_text(_word_cut(text, MAX_HEADLINE_CHARS)), candidate.index
+            return headline_text(word_cut(text, MAX_HEADLINE_CHARS)), candidate.index
         return "", -1
 
 
@@ -423,95 +401,6 @@ def _lemmas_of(
     return content([lookup.get(t.lower(), t.lower()) for t in words(headline)])
 
 
-def _headline_text(text: str) -> str:
-    text = tidy(text).rstrip(" .,;:–—-")
-    return text[:1].upper() + text[1:]
-
-
-def _is_clause(text: str) -> bool:
-    return not _unfinished(text) and bool(_PREDICATE_RE.search(text)) and _balanced(text)
-
-
-def _unfinished(text: str) -> bool:
-    return bool(_BAD_CLAUSE_END_RE.search(text.rstrip(" .,;:–—-")))
-
-
-def _word_cut(text: str, limit: int) -> str:
-    """The longest head under ``limit`` ending at a word that can close a clause."""
-    head = text[: limit + 1]
-    while " " in head:
-        head = head[: head.rfind(" ")]
-        if not _unfinished(head) and _balanced(head):
-            return head
-    return text[:limit]
-
-
-def whole_clause(
-    sentence: str,
-    limit: int,
-    min_chars: int,
-    boundaries: re.Pattern[str] = _CLAUSE_CUT_RE,
-) -> str:
-    """The longest head of ``sentence`` shorter than ``limit`` that ends at a clause
-    boundary, is at least ``min_chars`` long, has balanced quotes and brackets and does
-    not end on a function word — ended with a full stop; ``""`` when there is none."""
-    best = ""
-    for match in boundaries.finditer(sentence, 0, limit):
-        head = sentence[: match.start()].rstrip(" ,;:–—-")
-        if len(head) < min_chars or len(head) + 1 > limit - 1:
-            continue
-        if _COMPLEMENT_RE.match(sentence, match.end()):
-            continue
-        colon = head.find(":")
-        if 0 <= colon < len(head) - 1:
-            # Inside a list introduced by a colon: only the colon itself is a clause end.
-            continue
-        if _is_clause(head):
-            best = head
-    return _terminated(best) if best else ""
-
-
-def _terminated(text: str) -> str:
-    """A subtitle-like line without a final stop gets one, so the summary ends cleanly."""
-    if text and text[-1] not in _SENTENCE_END:
-        return text + "."
-    return text
-
-
 def _restates(own: set[str] | frozenset[str], title_content: set[str] | frozenset[str]) -> bool:
     overlap = len(own & title_content) / len(own)
     return overlap >= RESTATEMENT_OVERLAP and len(own - title_content) < RESTATEMENT_MAX_NEW
-
-
-def shorten(sentence: str, max_chars: int = MAX_SUMMARY_CHARS) -> str:
-    """``sentence`` if it fits in ``max_chars``; otherwise its longest head that ends at a
-    clause boundary (comma, semicolon, colon, spaced dash), is at least MIN_CLAUSE_CHARS
-    long and has balanced quotes/brackets, followed by «…»; failing that, the longest head
-    ending at a word boundary plus «…». Never cuts inside a word. The last resort of the
-    summarizer: ``whole_clause`` is tried first."""
-    sentence = sentence.strip()
-    if len(sentence) <= max_chars:
-        return sentence
-    limit = max_chars - len(ELLIPSIS)
-    best_cut = -1
-    for match in _CLAUSE_CUT_RE.finditer(sentence, 0, limit + 1):
-        cut = match.start()
-        if cut > limit:
-            break
-        if cut >= MIN_CLAUSE_CHARS and _balanced(sentence[:cut]):
-            best_cut = cut
-    if best_cut < 0:
-        head = sentence[: limit + 1]
-        space = head.rfind(" ")
-        best_cut = space if space > 0 else limit
-    head = sentence[:best_cut].rstrip(" ,;:–—-")
-    return head + ELLIPSIS
-
-
-def _balanced(text: str) -> bool:
-    return (
-        text.count("«") == text.count("»")
-        and text.count("(") == text.count(")")
-        and text.count('"') % 2 == 0
-        and text.count("“") == text.count("”")
-    )
