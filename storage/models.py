@@ -21,6 +21,9 @@ class SubscriberStatus(enum.StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
     BLOCKED = "blocked"
+    #: A tombstone: the chat deleted its data with /stop (no subscriptions, no ledger, the
+    #: default settings); kept so that only /start registers it again, even after a restart.
+    DELETED = "deleted"
 
 
 class DeliveryMode(enum.StrEnum):

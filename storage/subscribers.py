@@ -69,12 +69,19 @@ class SqliteSubscriberRepository:
         assert created is not None  # just inserted inside this transaction
         return created, True
 
-    async def get(self, chat_id: int, thread_id: int | None = None) -> Subscriber | None:
+    async def get(
+        self, chat_id: int, thread_id: int | None = None, *, include_deleted: bool = False
+    ) -> Subscriber | None:
+        """The registered subscriber of a chat (topic); a tombstone left by /stop
+        (``SubscriberStatus.DELETED``) only with ``include_deleted``."""
         row = await self._db.fetchone(
             f"SELECT {_COLUMNS} FROM subscribers WHERE chat_id = ? AND thread_id = ?",
             (chat_id, thread_id or 0),
         )
-        return None if row is None else _to_subscriber(row)
+        found = None if row is None else _to_subscriber(row)
+        if found is not None and found.status is SubscriberStatus.DELETED and not include_deleted:
+            return None
+        return found
 
     async def get_by_id(self, subscriber_id: int) -> Subscriber | None:
         row = await self._db.fetchone(
@@ -126,7 +133,8 @@ class SqliteSubscriberRepository:
     ) -> int:
         """Set the status of every subscriber of one chat (all its forum topics); return count."""
         return await sqlite_tx(tx).execute_rowcount(
-            "UPDATE subscribers SET status = ? WHERE chat_id = ?", (status.value, chat_id)
+            "UPDATE subscribers SET status = ? WHERE chat_id = ? AND status != 'deleted'",
+            (status.value, chat_id),
         )
 
     async def set_mode(self, tx: Transaction, subscriber_id: int, mode: DeliveryMode) -> None:

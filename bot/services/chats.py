@@ -4,14 +4,15 @@ A subscriber is keyed by (chat id, forum topic id): a forum group can follow dif
 things in different topics. Every method that changes a setting takes a ``ChatRef`` and
 creates the subscriber with the defaults when it does not exist yet, so a user who types
 /time before /start is not refused — except a chat that deleted its data with /stop:
-that one stays deleted until /start (``ChatDeletedError``). Each user action is one
-storage transaction.
+that one stays deleted until /start (``ChatDeletedError``), across restarts too: /stop
+leaves a tombstone row (``SubscriberStatus.DELETED``: no subscriptions, no ledger, default
+settings) that reads treat as no subscriber. Each user action is one storage transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
@@ -41,12 +42,6 @@ MODE_WORDS: Final[dict[str, DeliveryMode]] = {
     "запрос": DeliveryMode.OFF,
     "вручную": DeliveryMode.OFF,
 }
-
-
-#: Chats deleted with /stop that this process remembers, so that no command but /start
-#: registers them again. Bounded: the oldest are forgotten first (and all of them at a
-#: restart — then a deleted chat looks never registered, which reads do not register either).
-MAX_REMEMBERED_DELETIONS: Final = 100_000
 
 
 class ChatDeletedError(LookupError):
@@ -126,7 +121,6 @@ class ChatService:
         self._timezones = timezones
         self._default_zone = default_timezone
         self._default_time = parsed
-        self._deleted: OrderedDict[tuple[int, int | None], None] = OrderedDict()
 
     @property
     def default_timezone(self) -> str:
@@ -134,12 +128,16 @@ class ChatService:
         return self._default_zone
 
     async def get(self, chat: ChatRef) -> Subscriber | None:
-        """The subscriber of this chat (topic), or None when it never registered."""
+        """The subscriber of this chat (topic), or None when it never registered or
+        deleted its data."""
         return await self._storage.subscribers.get(chat.chat_id, chat.thread_id)
 
-    def is_deleted(self, chat: ChatRef) -> bool:
+    async def is_deleted(self, chat: ChatRef) -> bool:
         """True when the chat deleted its data with /stop and has not said /start since."""
-        return (chat.chat_id, chat.thread_id) in self._deleted
+        stored = await self._storage.subscribers.get(
+            chat.chat_id, chat.thread_id, include_deleted=True
+        )
+        return stored is not None and stored.status is SubscriberStatus.DELETED
 
     async def ensure(self, chat: ChatRef) -> Subscriber:
         """The subscriber of this chat, registered with the defaults when missing.
@@ -159,8 +157,13 @@ class ChatService:
         A re-activated daily subscriber gets its next digest time moved to the future, so
         the days it was paused or blocked do not fire a digest at once.
         """
-        self._deleted.pop((chat.chat_id, chat.thread_id), None)
         async with self._storage.db.transaction() as tx:
+            stored = await self._storage.subscribers.get(
+                chat.chat_id, chat.thread_id, include_deleted=True
+            )
+            if stored is not None and stored.status is SubscriberStatus.DELETED:
+                # The tombstone goes: the chat registers as new, with the defaults.
+                await self._storage.subscribers.delete(tx, stored.id)
             subscriber, created = await self._register(tx, chat)
             if not created:
                 local_time = self._local(subscriber)
@@ -188,11 +191,13 @@ class ChatService:
         change that needed it commit together. Raises ``ChatDeletedError``."""
         # Inside the write transaction no other writer can commit, so what the reader
         # connection sees is current.
-        existing = await self.get(chat)
+        existing = await self._storage.subscribers.get(
+            chat.chat_id, chat.thread_id, include_deleted=True
+        )
+        if existing is not None and existing.status is SubscriberStatus.DELETED:
+            raise ChatDeletedError(f"chat {chat.chat_id}/{chat.thread_id} deleted its data")
         if existing is not None:
             return existing
-        if self.is_deleted(chat):
-            raise ChatDeletedError(f"chat {chat.chat_id}/{chat.thread_id} deleted its data")
         subscriber, _ = await self._register(tx, chat)
         return subscriber
 
@@ -254,18 +259,17 @@ class ChatService:
     async def delete(self, chat: ChatRef) -> bool:
         """Delete everything stored about this chat (topic): settings, subscriptions and
         its delivery ledger. False when there was nothing to delete. Either way the chat
-        stays deleted until /start."""
-        key = (chat.chat_id, chat.thread_id)
-        self._deleted[key] = None
-        self._deleted.move_to_end(key)
-        while len(self._deleted) > MAX_REMEMBERED_DELETIONS:
-            self._deleted.popitem(last=False)
+        stays deleted until /start, across restarts: a tombstone row with the default
+        settings and no title is left in its place."""
         async with self._storage.db.transaction() as tx:
-            subscriber = await self.get(chat)
-            if subscriber is None:
-                return False
-            await self._storage.subscribers.delete(tx, subscriber.id)
-        return True
+            stored = await self._storage.subscribers.get(
+                chat.chat_id, chat.thread_id, include_deleted=True
+            )
+            if stored is not None:
+                await self._storage.subscribers.delete(tx, stored.id)
+            tombstone, _ = await self._register(tx, dataclasses.replace(chat, title=None))
+            await self._storage.subscribers.set_status(tx, tombstone.id, SubscriberStatus.DELETED)
+        return stored is not None and stored.status is not SubscriberStatus.DELETED
 
     async def deactivate_chat(self, chat_id: int) -> int:
         """The bot left the chat (kicked or blocked): stop every topic's deliveries, keep

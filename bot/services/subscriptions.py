@@ -293,7 +293,7 @@ class SubscriptionService:
         deleted its data."""
         subscriber = await self._chats.get(chat)
         if subscriber is None:
-            if self._chats.is_deleted(chat):
+            if await self._chats.is_deleted(chat):
                 raise ChatDeletedError(f"chat {chat.chat_id}/{chat.thread_id} deleted its data")
             return Overview(None, ())
         subscriptions = await self._storage.subscriptions.for_subscriber(subscriber.id)

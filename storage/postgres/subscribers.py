@@ -63,13 +63,19 @@ class PgSubscriberRepository:
         assert row is not None  # an upsert always returns its row
         return _to_subscriber(row), bool(row["inserted"])
 
-    async def get(self, chat_id: int, thread_id: int | None = None) -> Subscriber | None:
+    async def get(
+        self, chat_id: int, thread_id: int | None = None, *, include_deleted: bool = False
+    ) -> Subscriber | None:
+        """As SQLite's: a /stop tombstone only with ``include_deleted``."""
         row = await self._db.fetchrow(
             f"SELECT {_COLUMNS} FROM subscribers WHERE chat_id = $1 AND thread_id = $2",
             chat_id,
             thread_id or 0,
         )
-        return None if row is None else _to_subscriber(row)
+        found = None if row is None else _to_subscriber(row)
+        if found is not None and found.status is SubscriberStatus.DELETED and not include_deleted:
+            return None
+        return found
 
     async def get_by_id(self, subscriber_id: int) -> Subscriber | None:
         row = await self._db.fetchrow(
@@ -110,7 +116,9 @@ class PgSubscriberRepository:
         self, tx: Transaction, chat_id: int, status: SubscriberStatus
     ) -> int:
         return await pg_tx(tx).execute_rowcount(
-            "UPDATE subscribers SET status = $2 WHERE chat_id = $1", chat_id, status.value
+            "UPDATE subscribers SET status = $2 WHERE chat_id = $1 AND status <> 'deleted'",
+            chat_id,
+            status.value,
         )
 
     async def set_mode(self, tx: Transaction, subscriber_id: int, mode: DeliveryMode) -> None:
