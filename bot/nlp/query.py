@@ -190,9 +190,13 @@ def lemmatize_words(text: str, morph: Morphology, *, with_parts: bool = True) ->
     search for «мексиканский» also finds the compound. Empty text gives ``[]``.
     """
     result: list[str] = []
-    for match in _WORD_RE.finditer(text):
-        word = match.group()
-        result.append(_lemma(word, morph))
+    append = result.append
+    lemma = morph.lemma  # this runs over every word of every release: no call in between
+    for word in _WORD_RE.findall(text):
+        if 1 < len(word) <= MAX_ABBREVIATION_LEN and word.isupper():
+            append(word.lower().replace("ё", "е"))  # as _lemma: an abbreviation
+        else:
+            append(lemma(word))
         if with_parts and "-" in word:
             result.extend(_lemma(part, morph) for part in word.split("-") if part)
     return result
