@@ -322,9 +322,25 @@ class CountryGazetteer:
     ) -> list[CountryMention]:
         tokens = country_forms.tokens(text)
         found: list[CountryMention] = []
+        adjectives = self._adjectives
         i = 0
         while i < len(tokens):
             token = tokens[i]
+            if strict and not token.surface[0].isupper():
+                # Most words: lower-case, so (strictly) neither a name nor an abbreviation,
+                # only perhaps an adjective — what ``_match_at`` would find, without its
+                # calls.
+                adjective = adjectives.get(token.lower)
+                if adjective is not None:
+                    found.append(
+                        CountryMention(
+                            adjective, token.start, token.end, token.surface, "adjective"
+                        )
+                    )
+                elif "-" in token.lower or "'" in token.lower:
+                    found.extend(self._match_compound(text, token, strict))
+                i += 1
+                continue
             consumed = self._match_at(
                 text, tokens, i, publisher_country=publisher_country, strict=strict, found=found
             )
