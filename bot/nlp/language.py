@@ -23,6 +23,12 @@ _ENGLISH_TEXT: Final = (
 )
 _ENGLISH_WORDS: Final = frozenset(_ENGLISH_TEXT.split())
 _LATIN_WORD_RE: Final = re.compile(r"[A-Za-z]+")
+_LATIN_LETTER_RE: Final = re.compile(r"[A-Za-z]")
+#: Russian letters and «і»/«І» (Kazakh, Ukrainian and Belarusian all have it): Cyrillic
+#: that votes for no particular language.
+_CYRILLIC_RE: Final = re.compile(r"[а-яА-ЯёЁіІ]")
+_KAZAKH_ONLY_RE: Final = re.compile("[" + "".join(sorted(_KAZAKH_ONLY)) + "]")
+_UK_BE_RE: Final = re.compile("[" + "".join(sorted(_UK_BE_LETTERS)) + "]")
 
 #: A Russian text may quote a Kazakh name («Қазақстан»): Kazakh needs this share of
 #: Kazakh-only letters among all Cyrillic letters, which real Kazakh prose exceeds
@@ -47,19 +53,12 @@ def detect_language(text: str) -> Language:
     Russian. Latin-majority text is English when English function words are common
     enough, else "other". Empty text, digits or punctuation only → "other".
     """
-    cyrillic = latin = kazakh_only = uk_be = 0
-    for ch in text:
-        if "а" <= ch <= "я" or "А" <= ch <= "Я" or ch in "ёЁ":
-            cyrillic += 1
-        elif ("a" <= ch <= "z") or ("A" <= ch <= "Z"):
-            latin += 1
-        elif ch in _KAZAKH_LETTERS:
-            cyrillic += 1
-            if ch in _KAZAKH_ONLY:
-                kazakh_only += 1
-        elif ch in _UK_BE_LETTERS:
-            cyrillic += 1
-            uk_be += 1
+    # Counted by compiled character classes, not a Python loop over every character:
+    # this runs on every release. The classes are disjoint, as the sets above are.
+    kazakh_only = len(_KAZAKH_ONLY_RE.findall(text))
+    uk_be = len(_UK_BE_RE.findall(text))
+    cyrillic = len(_CYRILLIC_RE.findall(text)) + kazakh_only + uk_be
+    latin = len(_LATIN_LETTER_RE.findall(text))
     if cyrillic + latin < MIN_LETTERS:
         return "other"
     if cyrillic >= latin:
