@@ -22,7 +22,7 @@ import contextlib
 import logging
 import sqlite3
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dt_time
@@ -34,6 +34,7 @@ from bot.digest.builder import Materials, PageBuilder, load_materials
 from bot.digest.deliver import Deliverer, Outcome, moved
 from bot.digest.render import Page
 from bot.digest.schedule import next_digest_at, parse_local_time
+from bot.digest.workers import DueRound, WorkerPool, iterate, subscriber_id
 from storage.deliveries import PendingBatch
 from storage.models import DeliveryMode, Subscriber, SubscriberStatus
 from storage.store import Storage
@@ -61,8 +62,6 @@ STALE_PENDING_AFTER: Final = timedelta(minutes=5)
 #: time each one spends in storage, in the HTTP round trip and waiting for its chat's
 #: 1-second turn between the messages of a long digest (30/s x ~2 s ≈ 60, with room).
 DEFAULT_CONCURRENCY: Final = 100
-#: Subscribers read per due-query page.
-DUE_PAGE: Final = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +92,9 @@ class Broadcaster:
         self.builder = builder
         self._clock = clock
         self._default_time = default_digest_time
-        self._concurrency = concurrency
-        self._busy: set[int] = set()  # subscriber ids being worked on in this process
+        self._workers = WorkerPool(concurrency, stopping=lambda: deliverer.stopping)
         self._in_flight: set[str] = set()  # batches claimed here and not yet finished
         self._instant_checked_at: datetime | None = None
-        self._active = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
 
     @property
     def compose_cpu_seconds(self) -> float:
@@ -122,14 +117,13 @@ class Broadcaster:
         everything stored since the previous one that the chat has not received.
         """
         now = self._clock()
-        due = _DueRound(self._storage, now, stopping=lambda: self.deliverer.stopping)
-        async with self._running():
-            return await self._pool(
-                due.subscribers(),
-                lambda sub: self._send_digest(sub, now),
-                key=_subscriber_id,
-                done=due.done,
-            )
+        due = DueRound(self._storage, now, stopping=lambda: self.deliverer.stopping)
+        return await self._workers.run(
+            due.subscribers(),
+            lambda sub: self._send_digest(sub, now),
+            key=subscriber_id,
+            done=due.done,
+        )
 
     async def push_instant(self) -> int:
         """Push fresh matching releases to ``/mode instant`` subscribers; return messages.
@@ -147,10 +141,9 @@ class Broadcaster:
         if checked is not None and newest[0].ingested_at < checked - SINCE_OVERLAP:
             return 0
         subscribers = await self._storage.subscribers.with_mode(DeliveryMode.INSTANT)
-        async with self._running():
-            return await self._pool(
-                _iterate(subscribers), lambda sub: self._push_one(sub, now), key=_subscriber_id
-            )
+        return await self._workers.run(
+            iterate(subscribers), lambda sub: self._push_one(sub, now), key=subscriber_id
+        )
 
     async def retry_pending(self, *, older_than: timedelta | None = None) -> int:
         """Send again the claimed batches nobody is working on; return messages sent.
@@ -165,18 +158,17 @@ class Broadcaster:
         for batch in pending:
             if older_than is not None and batch.claimed_at > now - older_than:
                 continue
-            if batch.batch in self._in_flight or batch.subscriber_id in self._busy:
+            if batch.batch in self._in_flight or batch.subscriber_id in self._workers.busy:
                 continue
             by_subscriber.setdefault(batch.subscriber_id, []).append(batch)
         if not by_subscriber:
             return 0
         log.info("re-sending %d pending batches", sum(map(len, by_subscriber.values())))
-        async with self._running():
-            return await self._pool(
-                _iterate(list(by_subscriber.items())),
-                lambda entry: self._resend(entry[0], entry[1], now),
-                key=lambda entry: entry[0],
-            )
+        return await self._workers.run(
+            iterate(list(by_subscriber.items())),
+            lambda entry: self._resend(entry[0], entry[1], now),
+            key=lambda entry: entry[0],
+        )
 
     async def recover(self) -> int:
         """Start-up: send every batch a crash left claimed (DESIGN §7's one duplicate)."""
@@ -190,9 +182,9 @@ class Broadcaster:
         self.deliverer.stop()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace_seconds):
-                await self._idle.wait()
-        if self._active:
-            log.warning("shutdown: %d delivery rounds still running", self._active)
+                await self._workers.wait_idle()
+        if self._workers.active:
+            log.warning("shutdown: %d delivery rounds still running", self._workers.active)
 
     # ------------------------------------------------------------------ on request
 
@@ -212,7 +204,7 @@ class Broadcaster:
             texts = [page.text for page in pages]
             return (await self.deliverer.deliver(subscriber, None, texts)).messages_sent
         now = self._clock()
-        async with self._running():
+        async with self._workers.holding():
             batches = await self._claim(subscriber, pages, now, next_digest_at=None, advance=False)
             return await self._send_batches(subscriber, batches)
 
@@ -448,110 +440,6 @@ class Broadcaster:
             )
             return next_digest_at(local, "UTC", after=now)
 
-    async def _pool(
-        self,
-        source: AsyncIterable[T],
-        work: Callable[[T], Awaitable[int]],
-        *,
-        key: Callable[[T], int],
-        done: Callable[[T], None] | None = None,
-    ) -> int:
-        """Run ``work`` over ``source`` with ``concurrency`` workers; return the sum.
-
-        A subscriber already being worked on in this process (another round) is skipped;
-        one subscriber's failure is logged and does not stop the round. ``done`` is told
-        of every entry taken, worked on or skipped.
-        """
-        queue: asyncio.Queue[T | None] = asyncio.Queue(maxsize=self._concurrency)
-        total = 0
-
-        async def worker() -> None:
-            nonlocal total
-            while (entry := await queue.get()) is not None:
-                subscriber_id = key(entry)
-                try:
-                    if self.deliverer.stopping or subscriber_id in self._busy:
-                        continue
-                    self._busy.add(subscriber_id)
-                    try:
-                        sent = await work(entry)  # not `total += await …`: reads total first
-                        total += sent
-                    except Exception:
-                        log.exception("delivery to subscriber %s failed", subscriber_id)
-                    finally:
-                        self._busy.discard(subscriber_id)
-                finally:
-                    if done is not None:
-                        done(entry)
-
-        workers = [asyncio.create_task(worker()) for _ in range(self._concurrency)]
-        try:
-            async for entry in source:
-                if self.deliverer.stopping:
-                    break
-                await queue.put(entry)
-        finally:
-            for _ in workers:
-                await queue.put(None)
-            await asyncio.gather(*workers)
-        return total
-
-    @contextlib.asynccontextmanager
-    async def _running(self) -> AsyncIterator[None]:
-        self._active += 1
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self._active -= 1
-            if not self._active:
-                self._idle.set()
-
-
-class _DueRound:
-    """The due subscribers of one tick, page by page.
-
-    Subscribers are advanced when their round ends, also when it failed (poison
-    isolation), so each page brings new ones. A page holding only subscribers already
-    handed out means they are still being worked on: wait for them to finish and ask
-    again; if it still holds only those, they are due because they failed without being
-    advanced (a storage error), and the round ends — the next tick tries them again.
-    """
-
-    def __init__(self, storage: Storage, now: datetime, *, stopping: Callable[[], bool]) -> None:
-        self._storage = storage
-        self._now = now
-        self._stopping = stopping
-        self._seen: set[int] = set()
-        self._outstanding: set[int] = set()
-        self._settled = asyncio.Event()
-        self._settled.set()
-
-    def done(self, subscriber: Subscriber) -> None:
-        self._outstanding.discard(subscriber.id)
-        if not self._outstanding:
-            self._settled.set()
-
-    async def subscribers(self) -> AsyncIterator[Subscriber]:
-        while not self._stopping():
-            page = await self._storage.subscribers.due(self._now, limit=DUE_PAGE)
-            fresh = [sub for sub in page if sub.id not in self._seen]
-            if not fresh:
-                if not self._outstanding:
-                    return
-                await self._settled.wait()
-                continue
-            for subscriber in fresh:
-                self._seen.add(subscriber.id)
-                self._outstanding.add(subscriber.id)
-                self._settled.clear()
-                yield subscriber
-
-
-async def _iterate(values: Sequence[T]) -> AsyncIterator[T]:
-    for value in values:
-        yield value
-
 
 def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
@@ -559,7 +447,3 @@ def _reason(error: BaseException) -> str:
 
 def _new_batch() -> str:
     return uuid.uuid4().hex
-
-
-def _subscriber_id(subscriber: Subscriber) -> int:
-    return subscriber.id
