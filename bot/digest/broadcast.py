@@ -22,7 +22,7 @@ import contextlib
 import logging
 import sqlite3
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dt_time
@@ -30,10 +30,12 @@ from typing import Final, TypeVar
 from zoneinfo import ZoneInfoNotFoundError
 
 from bot.clock import Clock
-from bot.digest.builder import Materials, PageBuilder, load_materials
-from bot.digest.deliver import Deliverer, Outcome, moved
+from bot.digest.builder import PageBuilder, load_materials
+from bot.digest.deliver import Deliverer, Message, Outcome, moved
+from bot.digest.isolation import isolated, reason
 from bot.digest.render import Page
 from bot.digest.schedule import next_digest_at, parse_local_time
+from bot.digest.weekly_send import PreparedReview, WeeklyReviews
 from bot.digest.workers import DueRound, WorkerPool, iterate, subscriber_id
 from storage.deliveries import PendingBatch
 from storage.models import DeliveryMode, Subscriber, SubscriberStatus
@@ -66,8 +68,8 @@ DEFAULT_CONCURRENCY: Final = 100
 
 @dataclass(frozen=True, slots=True)
 class _Batch:
-    batch: str
-    texts: tuple[str, ...]
+    batch: str | None  # None: sent without a ledger record (a view of releases received)
+    texts: tuple[Message, ...]
 
 
 class Broadcaster:
@@ -95,6 +97,7 @@ class Broadcaster:
         self._workers = WorkerPool(concurrency, stopping=lambda: deliverer.stopping)
         self._in_flight: set[str] = set()  # batches claimed here and not yet finished
         self._instant_checked_at: datetime | None = None
+        self.weekly = WeeklyReviews(storage, builder)
 
     @property
     def compose_cpu_seconds(self) -> float:
@@ -210,7 +213,45 @@ class Broadcaster:
 
     # ------------------------------------------------------------------ workers
 
+    async def on_request_weekly(self, subscriber: Subscriber) -> str | None:
+        """/week: prepare and send the review now; the schedule is not moved.
+
+        Returns None when it was sent (or went to the ledger's retry), else the note to
+        answer with (an empty week). The top items' releases the chat has not received
+        are claimed and marked as a daily digest's; when it has received them all, the
+        review is sent as a view that records nothing.
+        """
+        now = self._clock()
+        prepared = await self.weekly.prepare(subscriber, now)
+        if prepared.photo is None:
+            return prepared.note
+        async with self._workers.holding():
+            pages = [prepared.top] if prepared.top is not None else []
+            batches = await self._claim(subscriber, pages, now, next_digest_at=None, advance=False)
+            await self._send_batches(subscriber, _with_picture(batches, prepared))
+        return None
+
+    async def _send_weekly(self, subscriber: Subscriber, now: datetime) -> int:
+        """A due weekly subscriber: the review (nothing for an empty week), then the next
+        review time — claimed and advanced in one transaction, as a daily digest."""
+        prepared: PreparedReview | None = None
+        try:
+            prepared = await self.weekly.prepare(subscriber, now)
+        except sqlite3.OperationalError:
+            raise  # busy or locked: the next tick tries this subscriber again
+        except Exception:
+            log.exception("weekly review for subscriber %s failed; skipped", subscriber.id)
+            self.deliverer.stats.digests_failed += 1
+        pages = [prepared.top] if prepared is not None and prepared.top is not None else []
+        next_at = self.weekly.next_time(subscriber, now, self._default_time)
+        batches = await self._claim(subscriber, pages, now, next_digest_at=next_at)
+        if prepared is None or prepared.photo is None:
+            return 0
+        return await self._send_batches(subscriber, _with_picture(batches, prepared))
+
     async def _send_digest(self, subscriber: Subscriber, now: datetime) -> int:
+        if subscriber.mode is DeliveryMode.WEEKLY:
+            return await self._send_weekly(subscriber, now)
         since = (
             now - FIRST_DIGEST_WINDOW
             if subscriber.last_digest_at is None
@@ -224,8 +265,11 @@ class Broadcaster:
             )
             if releases:
                 materials = await load_materials(self._storage, subscriber.id, releases)
-                pages, poison = self._isolated(
-                    subscriber, materials, lambda m: self.builder.digest(subscriber, m, now=now)
+                pages, poison = isolated(
+                    subscriber,
+                    materials,
+                    lambda m: self.builder.digest(subscriber, m, now=now),
+                    stats=self.deliverer.stats,
                 )
         except sqlite3.OperationalError:
             raise  # busy or locked: the next tick tries this subscriber again
@@ -256,10 +300,11 @@ class Broadcaster:
         if not releases:
             return 0
         materials = await load_materials(self._storage, subscriber.id, releases)
-        pages, poison = self._isolated(
+        pages, poison = isolated(
             subscriber,
             materials,
             lambda m: self.builder.instant(m, zone=subscriber.timezone, now=now),
+            stats=self.deliverer.stats,
         )
         batches = await self._claim(subscriber, pages, now, next_digest_at=None, poison=poison)
         return await self._send_batches(subscriber, batches)
@@ -290,51 +335,10 @@ class Broadcaster:
                 empty.append(batch.batch)  # its releases were deleted meanwhile
         if empty:
             await self._release(empty, subscriber.id)
-        self._in_flight.update(b.batch for b in batches)
+        self._in_flight.update(b.batch for b in batches if b.batch is not None)
         return await self._send_batches(subscriber, batches)
 
     # ------------------------------------------------------------------ steps
-
-    def _isolated(
-        self,
-        subscriber: Subscriber,
-        materials: Materials,
-        build: Callable[[Materials], list[Page]],
-    ) -> tuple[list[Page], dict[int, str]]:
-        """``build(materials)``, leaving out the releases that make it fail (DESIGN §7.1).
-
-        Returns the pages and the releases left out, by id, with the reason. Only when
-        building everything raises is each release tried on its own; when none fails
-        alone (they fail only together), all of them are left out.
-        """
-        try:
-            return build(materials), {}
-        except Exception as error:
-            together = _reason(error)
-        poison: dict[int, str] = {}
-        for release in materials.releases:
-            try:
-                build(materials.only([release]))
-            except Exception as error:
-                poison[release.id] = _reason(error)
-        rest = [release for release in materials.releases if release.id not in poison]
-        pages: list[Page] = []
-        if poison and rest:
-            try:
-                pages = build(materials.only(rest))
-            except Exception as error:
-                poison.update({release.id: _reason(error) for release in rest})
-        elif not poison:
-            poison = {release.id: together for release in materials.releases}
-        for release_id, reason in poison.items():
-            log.error(
-                "subscriber %s: release %s skipped, cannot be composed or rendered: %s",
-                subscriber.id,
-                release_id,
-                reason,
-            )
-        self.deliverer.stats.releases_skipped += len(poison)
-        return pages, poison
 
     async def _fail_batch(
         self, subscriber: Subscriber, batch: PendingBatch, error: Exception
@@ -344,12 +348,12 @@ class Broadcaster:
             subscriber.id,
             batch.batch,
             list(batch.release_ids),
-            _reason(error),
+            reason(error),
         )
         self.deliverer.stats.releases_skipped += len(batch.release_ids)
         async with self._storage.db.transaction() as tx:
             await self._storage.deliveries.mark_failed(
-                tx, subscriber.id, batch.batch, error=_reason(error)
+                tx, subscriber.id, batch.batch, error=reason(error)
             )
 
     async def _claim(
@@ -410,17 +414,22 @@ class Broadcaster:
         try:
             for index, batch in enumerate(batches):
                 result = await self.deliverer.deliver(subscriber, batch.batch, batch.texts)
-                self._in_flight.discard(batch.batch)
+                if batch.batch is not None:
+                    self._in_flight.discard(batch.batch)
                 sent += result.messages_sent
                 subscriber = moved(subscriber, result.chat_id)
                 if result.outcome is Outcome.BLOCKED:
-                    await self._release([b.batch for b in batches[index + 1 :]], subscriber.id)
+                    await self._release(
+                        [b.batch for b in batches[index + 1 :] if b.batch is not None],
+                        subscriber.id,
+                    )
                     break
                 if result.outcome is Outcome.DEFERRED:
                     break  # the rest stay claimed: the sweep or the next start sends them
         finally:
             for batch in batches:
-                self._in_flight.discard(batch.batch)
+                if batch.batch is not None:
+                    self._in_flight.discard(batch.batch)
         return sent
 
     async def _release(self, batches: Sequence[str], subscriber_id: int) -> None:
@@ -441,8 +450,15 @@ class Broadcaster:
             return next_digest_at(local, "UTC", after=now)
 
 
-def _reason(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+def _with_picture(batches: list[_Batch], prepared: PreparedReview) -> list[_Batch]:
+    """The review's picture before its top items: in their claimed batch, or on its own
+    (with the items again as a view) when the chat had received every one of them."""
+    assert prepared.photo is not None
+    if batches:
+        first = batches[0]
+        return [_Batch(first.batch, (prepared.photo, *first.texts)), *batches[1:]]
+    top = () if prepared.top is None else (prepared.top.text,)
+    return [_Batch(None, (prepared.photo, *top))]
 
 
 def _new_batch() -> str:
