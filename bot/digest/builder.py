@@ -144,6 +144,11 @@ class PageBuilder:
         items = rank(self._items(materials))[:WEEKLY_TOP_ITEMS]
         return render_weekly_top(items, review=review, now=now, country_name=self._country_name)
 
+    def newest(self, materials: Materials) -> list[DigestItem]:
+        """The stories as items, newest first, unrendered (inline answers render each one
+        on its own with ``bot.telegram.inline``)."""
+        return newest_first(self._items(materials))
+
     def items(self, items: Sequence[DigestItem], *, zone: str, now: datetime) -> list[Page]:
         """Items already built, rendered on their own (what is left of a page after a
         concurrent sender claimed part of it)."""

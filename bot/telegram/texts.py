@@ -529,3 +529,27 @@ MODE_BUTTONS: Final[dict[DeliveryMode, str]] = {
     DeliveryMode.INSTANT: "⚡ Сразу",
     DeliveryMode.OFF: "🔕 По запросу",
 }
+
+
+# --- the weekly review, subscribe by link ---------------------------------------------
+
+#: /day buttons, Monday first (the short forms people type after /day).
+DAY_BUTTONS: Final = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
+DAY_PROMPT: Final = "🗓 Обзор недели приходит {every} в {time}. Выберите день:"
+DAY_SET: Final = "🗓 Обзор недели будет приходить {every} в {time}."
+DAY_NOT_WEEKLY: Final = "\nСейчас режим — {mode}; чтобы получать обзор по расписанию: /mode weekly."
+DAY_BAD: Final = (
+    "Не понял день «{value}». Напишите, например, <code>/day пн</code> или "
+    "<code>/day пятница</code> — или выберите кнопкой: /day."
+)
+WEEK_PREPARING: Final = "📊 Готовлю обзор недели…"
+LINKS_NO_USERNAME: Final = "У бота нет имени пользователя — ссылки для подписки недоступны."
+
+
+def day_text(template: str, subscriber: Subscriber, every: str) -> str:
+    """``DAY_PROMPT``/``DAY_SET`` for a subscriber, with the mode hint when the
+    scheduled review is not on (its mode is not weekly)."""
+    text = template.format(every=esc(every), time=subscriber.digest_time)
+    if subscriber.mode is not DeliveryMode.WEEKLY and template is DAY_SET:
+        text += DAY_NOT_WEEKLY.format(mode=MODE_LABELS[subscriber.mode])
+    return text
