@@ -260,3 +260,34 @@ async def test_subscriptions_show_share_links_and_admins_get_every_link(app: App
 
     stranger = await app.say(USER_ID, "/links")
     assert "start=c-" not in stranger.text  # not advertised to non-admins
+
+
+# ------------------------------------------------------------------ Telegram refusing the photo
+
+
+async def test_flood_wait_on_the_photo_retries_the_same_photo_once(app: App) -> None:
+    await _subscribe_mexico(app)
+    await app.add_release(MEXICO_TITLE, MEXICO_TEXT, ago=timedelta(days=2))
+    app.tg.fail_next("sendPhoto", status=429, retry_after=1, chat_id=USER_ID)
+    app.tg.push_message(USER_ID, "/week")
+    picture, top = await app.tg.wait_for_messages(USER_ID, 2, timeout=10)
+    assert (picture.method, top.method) == ("sendPhoto", "sendMessage")
+    assert len(app.tg.media.photos_for(USER_ID)) == 1
+    assert app.tg.responses_429 == 1
+
+
+async def test_blocked_chat_is_deactivated_and_its_items_given_back(app: App) -> None:
+    await _subscribe_mexico(app)
+    await app.say(USER_ID, "/mode weekly")
+    subscriber = await app.storage.subscribers.get(USER_ID)
+    assert subscriber is not None
+    assert subscriber.next_digest_at is not None
+    app.clock.now = subscriber.next_digest_at
+    release_id = await app.add_release(MEXICO_TITLE, MEXICO_TEXT, ago=timedelta(days=2))
+    app.tg.block(USER_ID)
+    assert await app.digests.send_due_digests() == 0
+    blocked = await app.storage.subscribers.get(USER_ID)
+    assert blocked is not None
+    assert blocked.status.value == "blocked"
+    undelivered = await app.storage.releases.matching(subscriber.id, since=None, limit=10)
+    assert release_id in {release.id for release in undelivered}  # the claim was released
