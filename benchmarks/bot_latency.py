@@ -328,8 +328,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--renders", type=int, default=50, help="weekly pictures rendered")
     args = parser.parse_args()
-    asyncio.run(_run(args.releases, args.subscribers, args.rounds))
+    # The picture first: Linux carries a parent's peak RSS into a spawned child's
+    # ru_maxrss, so after the database filled this process the child's memory figure
+    # would be this process's, not the rendering's.
     _weekly_picture(args.renders)
+    asyncio.run(_run(args.releases, args.subscribers, args.rounds))
 
 
 if __name__ == "__main__":
