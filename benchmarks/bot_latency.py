@@ -300,9 +300,7 @@ def _weekly_picture(renders: int) -> int:
     """The weekly picture's figures, from benchmarks/weekly_chart.py in its own process
     (so its memory figure is the rendering's alone, not this benchmark's database)."""
     script = Path(__file__).resolve().parent / "weekly_chart.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--renders", str(renders)], check=False
-    )
+    done = subprocess.run([sys.executable, str(script), "--renders", str(renders)], check=False)
     return done.returncode
 
 
