@@ -226,12 +226,13 @@ def settings_lines(subscriber: Subscriber, now: datetime) -> list[str]:
         f"Рассылка: {_STATUS_LABELS[subscriber.status]}",
     ]
     if (
-        subscriber.mode is DeliveryMode.DAILY
+        subscriber.mode in (DeliveryMode.DAILY, DeliveryMode.WEEKLY)
         and subscriber.status is SubscriberStatus.ACTIVE
         and subscriber.next_digest_at is not None
     ):
         local = subscriber.next_digest_at.astimezone(ZoneInfo(subscriber.timezone))
-        lines.append(f"Следующий дайджест: {local:%d.%m.%Y %H:%M}")
+        what = "дайджест" if subscriber.mode is DeliveryMode.DAILY else "обзор недели"
+        lines.append(f"Следующий {what}: {local:%d.%m.%Y %H:%M}")
     return lines
 
 
@@ -397,6 +398,8 @@ def zone_bad(value: str, suggestions: Sequence[str]) -> str:
 def resumed(subscriber: Subscriber) -> str:
     if subscriber.mode is DeliveryMode.DAILY:
         return RESUMED.format(next=f"Следующий дайджест — {_next_local(subscriber)}.")
+    if subscriber.mode is DeliveryMode.WEEKLY:
+        return RESUMED.format(next=f"Следующий обзор недели — {_next_local(subscriber)}.")
     return RESUMED.format(next=f"Режим: {MODE_LABELS[subscriber.mode]}.")
 
 

@@ -123,6 +123,9 @@ async def test_scheduled_review_arrives_on_the_local_day_across_dst(
         assert subscriber is not None
         assert subscriber.mode is DeliveryMode.WEEKLY
         assert subscriber.next_digest_at == datetime(2025, 3, 31, 7, 0, tzinfo=UTC)
+        app.tg.push_message(USER_ID, "/subscriptions")
+        settings = await app.tg.next_message(USER_ID)
+        assert "Следующий обзор недели: 31.03.2025 09:00" in settings.text
         await app.add_release(MEXICO_TITLE, MEXICO_TEXT, ago=timedelta(hours=2))
 
         for moment in (
