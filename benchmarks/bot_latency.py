@@ -1,6 +1,9 @@
 """Bot reply latency: p50 and p95 ms from an update pushed into the fake Bot API server to
 the bot's reply, for /subscribe, /digest and /search, with 100,000 releases and 10,000
-subscribers in a real SQLite file. Target: p95 ≤ 50 ms.
+subscribers in a real SQLite file (target: p95 ≤ 50 ms), and for inline queries — a
+search typed after @бот, and the empty query's personal list (issue 14: p95 ≤ 100 ms).
+Then the weekly review picture's render time and memory, measured by
+``benchmarks/weekly_chart.py`` in a fresh process (issue 14: p95 ≤ 300 ms, ≤ 80 MB added).
 
     .venv/bin/python benchmarks/bot_latency.py [--releases 100000] [--subscribers 10000]
 
@@ -16,6 +19,7 @@ import asyncio
 import hashlib
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -263,15 +267,41 @@ async def _run(releases: int, subscribers: int, rounds: int) -> None:
                     for i in range(rounds):
                         chat_id = rng.randint(1, subscribers)
                         latencies.append(await _ask(tg, chat_id, make(i)))
-                    print(
-                        f"{name:<11} p50 {statistics.median(latencies):6.1f} ms"
-                        f"  p95 {_percentile(latencies, 0.95):6.1f} ms"
-                        f"  (n={rounds}, {releases} releases, {subscribers} subscribers)"
-                    )
+                    _report(name, latencies, releases, subscribers)
+                queries = ["цифровой кодекс", "энергетика", "соглашение", "визит министра", ""]
+                latencies = []
+                for i in range(rounds):
+                    user_id = rng.randint(1, subscribers)
+                    latencies.append(await _inline(tg, user_id, queries[i % len(queries)]))
+                _report("inline", latencies, releases, subscribers)
             finally:
                 await app.dispatcher.stop_polling()
                 await polling
                 await app.close()  # the bot session and the storage with it
+
+
+def _report(name: str, latencies: list[float], releases: int, subscribers: int) -> None:
+    print(
+        f"{name:<11} p50 {statistics.median(latencies):6.1f} ms"
+        f"  p95 {_percentile(latencies, 0.95):6.1f} ms"
+        f"  (n={len(latencies)}, {releases} releases, {subscribers} subscribers)"
+    )
+
+
+async def _inline(tg: FakeTelegram, user_id: int, query: str) -> float:
+    """Push one inline query; milliseconds until the server accepted the bot's answer."""
+    started = time.monotonic()
+    query_id = tg.push_inline_query(user_id, query)
+    answer = await tg.media.wait_for_inline_answer(query_id, timeout=30)
+    return (answer.time - started) * 1000
+
+
+def _weekly_picture(renders: int) -> int:
+    """The weekly picture's figures, from benchmarks/weekly_chart.py in its own process
+    (so its memory figure is the rendering's alone, not this benchmark's database)."""
+    script = Path(__file__).resolve().parent / "weekly_chart.py"
+    done = subprocess.run([sys.executable, str(script), "--renders", str(renders)], check=False)
+    return done.returncode
 
 
 async def _ask(tg: FakeTelegram, chat_id: int, text: str) -> float:
@@ -294,7 +324,12 @@ def main() -> None:
     parser.add_argument("--releases", type=int, default=100_000)
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--renders", type=int, default=50, help="weekly pictures rendered")
     args = parser.parse_args()
+    # The picture first: Linux carries a parent's peak RSS into a spawned child's
+    # ru_maxrss, so after the database filled this process the child's memory figure
+    # would be this process's, not the rendering's.
+    _weekly_picture(args.renders)
     asyncio.run(_run(args.releases, args.subscribers, args.rounds))
 
 

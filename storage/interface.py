@@ -199,6 +199,12 @@ class SubscriberRepository(Protocol):
 
     async def set_mode(self, tx: Transaction, subscriber_id: int, mode: DeliveryMode) -> None: ...
 
+    async def set_weekly_day(
+        self, tx: Transaction, subscriber_id: int, weekday: int, *, next_digest_at: datetime
+    ) -> None:
+        """The weekly review's day (0 = Monday … 6 = Sunday) and the next UTC time."""
+        ...
+
     async def set_schedule(
         self,
         tx: Transaction,

@@ -30,6 +30,7 @@ class DeliveryMode(enum.StrEnum):
     """How a subscriber receives releases (DESIGN §6 `/mode`)."""
 
     DAILY = "daily"
+    WEEKLY = "weekly"
     INSTANT = "instant"
     OFF = "off"
 
@@ -202,6 +203,8 @@ class Subscriber:
     next_digest_at: datetime | None
     last_digest_at: datetime | None
     created_at: datetime
+    #: The weekly review's day, 0 = Monday … 6 = Sunday (DESIGN §6 `/day`).
+    weekly_day: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,6 +187,17 @@ CREATE TABLE fsm_states (
 CREATE INDEX fsm_states_updated ON fsm_states(updated_at);
 """
 
+# Version 6: the weekly review (issue 14). Its day per subscriber, and weekly subscribers
+# due by the same index as daily ones (their next_digest_at is the next review). Applied
+# as-is to a fresh database too, so both roads give the same column order and index.
+_WEEKLY_V6 = """
+ALTER TABLE subscribers ADD COLUMN weekly_day INTEGER NOT NULL DEFAULT 0
+    CHECK (weekly_day BETWEEN 0 AND 6);
+DROP INDEX subscribers_due;
+CREATE INDEX subscribers_due ON subscribers(next_digest_at)
+    WHERE status = 'active' AND mode IN ('daily', 'weekly');
+"""
+
 CURRENT_SCHEMA = (
     _TABLES_V1.replace(
         "CREATE UNIQUE INDEX releases_content_hash ON releases(content_hash);\n",
@@ -196,8 +207,9 @@ CURRENT_SCHEMA = (
     .replace("CREATE INDEX release_topics_release ON release_topics(release_id);\n", "")
     + _SEARCH_V4
     + _FSM_V5
+    + _WEEKLY_V6
 )
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 async def _v1_to_v2(connection: aiosqlite.Connection) -> None:
@@ -243,10 +255,21 @@ async def _v4_to_v5(connection: aiosqlite.Connection) -> None:
         await connection.execute(statement)
 
 
+async def _v5_to_v6(connection: aiosqlite.Connection) -> None:
+    for statement in _statements(_WEEKLY_V6):
+        await connection.execute(statement)
+
+
 Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
 
 #: MIGRATIONS[v] brings a database from version v to v + 1.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+MIGRATIONS: dict[int, Migration] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+    5: _v5_to_v6,
+}
 
 
 async def user_version(connection: aiosqlite.Connection) -> int:

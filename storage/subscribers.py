@@ -12,7 +12,7 @@ from storage.timeconv import from_db, from_db_required, to_db
 
 _COLUMNS = (
     "id, chat_id, thread_id, chat_type, title, status, mode, timezone, digest_time,"
-    " next_digest_at, last_digest_at, created_at"
+    " next_digest_at, last_digest_at, created_at, weekly_day"
 )
 
 
@@ -99,9 +99,11 @@ class SqliteSubscriberRepository:
         return None if row is None else _to_subscriber(row)
 
     async def due(self, now: datetime, *, limit: int = 1000) -> list[Subscriber]:
-        """Active daily subscribers whose next digest time has come, earliest first."""
+        """Active daily and weekly subscribers whose next digest (or review) time has come,
+        earliest first."""
         rows = await self._db.fetchall(
-            f"SELECT {_COLUMNS} FROM subscribers WHERE status = 'active' AND mode = 'daily'"
+            f"SELECT {_COLUMNS} FROM subscribers WHERE status = 'active'"
+            " AND mode IN ('daily', 'weekly')"
             " AND next_digest_at <= ? ORDER BY next_digest_at LIMIT ?",
             (to_db(now), limit),
         )
@@ -140,6 +142,18 @@ class SqliteSubscriberRepository:
     async def set_mode(self, tx: Transaction, subscriber_id: int, mode: DeliveryMode) -> None:
         await sqlite_tx(tx).execute(
             "UPDATE subscribers SET mode = ? WHERE id = ?", (mode.value, subscriber_id)
+        )
+
+    async def set_weekly_day(
+        self, tx: Transaction, subscriber_id: int, weekday: int, *, next_digest_at: datetime
+    ) -> None:
+        """Set the weekly review's day (0 = Monday … 6 = Sunday) with the next UTC time.
+
+        ``next_digest_at`` is stored as given: the caller computed it for the mode in use.
+        """
+        await sqlite_tx(tx).execute(
+            "UPDATE subscribers SET weekly_day = ?, next_digest_at = ? WHERE id = ?",
+            (weekday, to_db(next_digest_at), subscriber_id),
         )
 
     async def set_schedule(
@@ -204,4 +218,5 @@ def _to_subscriber(row: sqlite3.Row) -> Subscriber:
         next_digest_at=from_db(row["next_digest_at"]),
         last_digest_at=from_db(row["last_digest_at"]),
         created_at=from_db_required(row["created_at"]),
+        weekly_day=int(row["weekly_day"]),
     )

@@ -43,7 +43,7 @@ _AFTER_RELEASES: dict[str, tuple[str, ...]] = {
     "release_topics": ("topic", "ingested_at", "release_id"),
     "subscribers": (
         "id", "chat_id", "thread_id", "chat_type", "title", "status", "mode", "timezone",
-        "digest_time", "next_digest_at", "last_digest_at", "created_at",
+        "digest_time", "next_digest_at", "last_digest_at", "created_at", "weekly_day",
     ),
     "subscriptions": ("id", "subscriber_id", "kind", "value", "term", "created_at"),
     "deliveries": (

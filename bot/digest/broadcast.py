@@ -22,7 +22,7 @@ import contextlib
 import logging
 import sqlite3
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dt_time
@@ -30,10 +30,13 @@ from typing import Final, TypeVar
 from zoneinfo import ZoneInfoNotFoundError
 
 from bot.clock import Clock
-from bot.digest.builder import Materials, PageBuilder, load_materials
-from bot.digest.deliver import Deliverer, Outcome, moved
+from bot.digest.builder import PageBuilder, load_materials
+from bot.digest.deliver import Deliverer, Message, Outcome, moved
+from bot.digest.isolation import isolated, reason
 from bot.digest.render import Page
 from bot.digest.schedule import next_digest_at, parse_local_time
+from bot.digest.weekly_send import PreparedReview, WeeklyReviews
+from bot.digest.workers import DueRound, WorkerPool, iterate, subscriber_id
 from storage.deliveries import PendingBatch
 from storage.models import DeliveryMode, Subscriber, SubscriberStatus
 from storage.store import Storage
@@ -61,14 +64,12 @@ STALE_PENDING_AFTER: Final = timedelta(minutes=5)
 #: time each one spends in storage, in the HTTP round trip and waiting for its chat's
 #: 1-second turn between the messages of a long digest (30/s x ~2 s ≈ 60, with room).
 DEFAULT_CONCURRENCY: Final = 100
-#: Subscribers read per due-query page.
-DUE_PAGE: Final = 1000
 
 
 @dataclass(frozen=True, slots=True)
 class _Batch:
-    batch: str
-    texts: tuple[str, ...]
+    batch: str | None  # None: sent without a ledger record (a view of releases received)
+    texts: tuple[Message, ...]
 
 
 class Broadcaster:
@@ -93,13 +94,10 @@ class Broadcaster:
         self.builder = builder
         self._clock = clock
         self._default_time = default_digest_time
-        self._concurrency = concurrency
-        self._busy: set[int] = set()  # subscriber ids being worked on in this process
+        self._workers = WorkerPool(concurrency, stopping=lambda: deliverer.stopping)
         self._in_flight: set[str] = set()  # batches claimed here and not yet finished
         self._instant_checked_at: datetime | None = None
-        self._active = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self.weekly = WeeklyReviews(storage, builder)
 
     @property
     def compose_cpu_seconds(self) -> float:
@@ -122,14 +120,13 @@ class Broadcaster:
         everything stored since the previous one that the chat has not received.
         """
         now = self._clock()
-        due = _DueRound(self._storage, now, stopping=lambda: self.deliverer.stopping)
-        async with self._running():
-            return await self._pool(
-                due.subscribers(),
-                lambda sub: self._send_digest(sub, now),
-                key=_subscriber_id,
-                done=due.done,
-            )
+        due = DueRound(self._storage, now, stopping=lambda: self.deliverer.stopping)
+        return await self._workers.run(
+            due.subscribers(),
+            lambda sub: self._send_digest(sub, now),
+            key=subscriber_id,
+            done=due.done,
+        )
 
     async def push_instant(self) -> int:
         """Push fresh matching releases to ``/mode instant`` subscribers; return messages.
@@ -147,10 +144,9 @@ class Broadcaster:
         if checked is not None and newest[0].ingested_at < checked - SINCE_OVERLAP:
             return 0
         subscribers = await self._storage.subscribers.with_mode(DeliveryMode.INSTANT)
-        async with self._running():
-            return await self._pool(
-                _iterate(subscribers), lambda sub: self._push_one(sub, now), key=_subscriber_id
-            )
+        return await self._workers.run(
+            iterate(subscribers), lambda sub: self._push_one(sub, now), key=subscriber_id
+        )
 
     async def retry_pending(self, *, older_than: timedelta | None = None) -> int:
         """Send again the claimed batches nobody is working on; return messages sent.
@@ -165,18 +161,17 @@ class Broadcaster:
         for batch in pending:
             if older_than is not None and batch.claimed_at > now - older_than:
                 continue
-            if batch.batch in self._in_flight or batch.subscriber_id in self._busy:
+            if batch.batch in self._in_flight or batch.subscriber_id in self._workers.busy:
                 continue
             by_subscriber.setdefault(batch.subscriber_id, []).append(batch)
         if not by_subscriber:
             return 0
         log.info("re-sending %d pending batches", sum(map(len, by_subscriber.values())))
-        async with self._running():
-            return await self._pool(
-                _iterate(list(by_subscriber.items())),
-                lambda entry: self._resend(entry[0], entry[1], now),
-                key=lambda entry: entry[0],
-            )
+        return await self._workers.run(
+            iterate(list(by_subscriber.items())),
+            lambda entry: self._resend(entry[0], entry[1], now),
+            key=lambda entry: entry[0],
+        )
 
     async def recover(self) -> int:
         """Start-up: send every batch a crash left claimed (DESIGN §7's one duplicate)."""
@@ -190,9 +185,9 @@ class Broadcaster:
         self.deliverer.stop()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(grace_seconds):
-                await self._idle.wait()
-        if self._active:
-            log.warning("shutdown: %d delivery rounds still running", self._active)
+                await self._workers.wait_idle()
+        if self._workers.active:
+            log.warning("shutdown: %d delivery rounds still running", self._workers.active)
 
     # ------------------------------------------------------------------ on request
 
@@ -212,13 +207,51 @@ class Broadcaster:
             texts = [page.text for page in pages]
             return (await self.deliverer.deliver(subscriber, None, texts)).messages_sent
         now = self._clock()
-        async with self._running():
+        async with self._workers.holding():
             batches = await self._claim(subscriber, pages, now, next_digest_at=None, advance=False)
             return await self._send_batches(subscriber, batches)
 
     # ------------------------------------------------------------------ workers
 
+    async def on_request_weekly(self, subscriber: Subscriber) -> str | None:
+        """/week: prepare and send the review now; the schedule is not moved.
+
+        Returns None when it was sent (or went to the ledger's retry), else the note to
+        answer with (an empty week). The top items' releases the chat has not received
+        are claimed and marked as a daily digest's; when it has received them all, the
+        review is sent as a view that records nothing.
+        """
+        now = self._clock()
+        prepared = await self.weekly.prepare(subscriber, now)
+        if prepared.photo is None:
+            return prepared.note
+        async with self._workers.holding():
+            pages = [prepared.top] if prepared.top is not None else []
+            batches = await self._claim(subscriber, pages, now, next_digest_at=None, advance=False)
+            await self._send_batches(subscriber, _with_picture(batches, prepared))
+        return None
+
+    async def _send_weekly(self, subscriber: Subscriber, now: datetime) -> int:
+        """A due weekly subscriber: the review (nothing for an empty week), then the next
+        review time — claimed and advanced in one transaction, as a daily digest."""
+        prepared: PreparedReview | None = None
+        try:
+            prepared = await self.weekly.prepare(subscriber, now)
+        except sqlite3.OperationalError:
+            raise  # busy or locked: the next tick tries this subscriber again
+        except Exception:
+            log.exception("weekly review for subscriber %s failed; skipped", subscriber.id)
+            self.deliverer.stats.digests_failed += 1
+        pages = [prepared.top] if prepared is not None and prepared.top is not None else []
+        next_at = self.weekly.next_time(subscriber, now, self._default_time)
+        batches = await self._claim(subscriber, pages, now, next_digest_at=next_at)
+        if prepared is None or prepared.photo is None:
+            return 0
+        return await self._send_batches(subscriber, _with_picture(batches, prepared))
+
     async def _send_digest(self, subscriber: Subscriber, now: datetime) -> int:
+        if subscriber.mode is DeliveryMode.WEEKLY:
+            return await self._send_weekly(subscriber, now)
         since = (
             now - FIRST_DIGEST_WINDOW
             if subscriber.last_digest_at is None
@@ -232,8 +265,11 @@ class Broadcaster:
             )
             if releases:
                 materials = await load_materials(self._storage, subscriber.id, releases)
-                pages, poison = self._isolated(
-                    subscriber, materials, lambda m: self.builder.digest(subscriber, m, now=now)
+                pages, poison = isolated(
+                    subscriber,
+                    materials,
+                    lambda m: self.builder.digest(subscriber, m, now=now),
+                    stats=self.deliverer.stats,
                 )
         except sqlite3.OperationalError:
             raise  # busy or locked: the next tick tries this subscriber again
@@ -264,10 +300,11 @@ class Broadcaster:
         if not releases:
             return 0
         materials = await load_materials(self._storage, subscriber.id, releases)
-        pages, poison = self._isolated(
+        pages, poison = isolated(
             subscriber,
             materials,
             lambda m: self.builder.instant(m, zone=subscriber.timezone, now=now),
+            stats=self.deliverer.stats,
         )
         batches = await self._claim(subscriber, pages, now, next_digest_at=None, poison=poison)
         return await self._send_batches(subscriber, batches)
@@ -298,51 +335,10 @@ class Broadcaster:
                 empty.append(batch.batch)  # its releases were deleted meanwhile
         if empty:
             await self._release(empty, subscriber.id)
-        self._in_flight.update(b.batch for b in batches)
+        self._in_flight.update(b.batch for b in batches if b.batch is not None)
         return await self._send_batches(subscriber, batches)
 
     # ------------------------------------------------------------------ steps
-
-    def _isolated(
-        self,
-        subscriber: Subscriber,
-        materials: Materials,
-        build: Callable[[Materials], list[Page]],
-    ) -> tuple[list[Page], dict[int, str]]:
-        """``build(materials)``, leaving out the releases that make it fail (DESIGN §7.1).
-
-        Returns the pages and the releases left out, by id, with the reason. Only when
-        building everything raises is each release tried on its own; when none fails
-        alone (they fail only together), all of them are left out.
-        """
-        try:
-            return build(materials), {}
-        except Exception as error:
-            together = _reason(error)
-        poison: dict[int, str] = {}
-        for release in materials.releases:
-            try:
-                build(materials.only([release]))
-            except Exception as error:
-                poison[release.id] = _reason(error)
-        rest = [release for release in materials.releases if release.id not in poison]
-        pages: list[Page] = []
-        if poison and rest:
-            try:
-                pages = build(materials.only(rest))
-            except Exception as error:
-                poison.update({release.id: _reason(error) for release in rest})
-        elif not poison:
-            poison = {release.id: together for release in materials.releases}
-        for release_id, reason in poison.items():
-            log.error(
-                "subscriber %s: release %s skipped, cannot be composed or rendered: %s",
-                subscriber.id,
-                release_id,
-                reason,
-            )
-        self.deliverer.stats.releases_skipped += len(poison)
-        return pages, poison
 
     async def _fail_batch(
         self, subscriber: Subscriber, batch: PendingBatch, error: Exception
@@ -352,12 +348,12 @@ class Broadcaster:
             subscriber.id,
             batch.batch,
             list(batch.release_ids),
-            _reason(error),
+            reason(error),
         )
         self.deliverer.stats.releases_skipped += len(batch.release_ids)
         async with self._storage.db.transaction() as tx:
             await self._storage.deliveries.mark_failed(
-                tx, subscriber.id, batch.batch, error=_reason(error)
+                tx, subscriber.id, batch.batch, error=reason(error)
             )
 
     async def _claim(
@@ -418,17 +414,22 @@ class Broadcaster:
         try:
             for index, batch in enumerate(batches):
                 result = await self.deliverer.deliver(subscriber, batch.batch, batch.texts)
-                self._in_flight.discard(batch.batch)
+                if batch.batch is not None:
+                    self._in_flight.discard(batch.batch)
                 sent += result.messages_sent
                 subscriber = moved(subscriber, result.chat_id)
                 if result.outcome is Outcome.BLOCKED:
-                    await self._release([b.batch for b in batches[index + 1 :]], subscriber.id)
+                    await self._release(
+                        [b.batch for b in batches[index + 1 :] if b.batch is not None],
+                        subscriber.id,
+                    )
                     break
                 if result.outcome is Outcome.DEFERRED:
                     break  # the rest stay claimed: the sweep or the next start sends them
         finally:
             for batch in batches:
-                self._in_flight.discard(batch.batch)
+                if batch.batch is not None:
+                    self._in_flight.discard(batch.batch)
         return sent
 
     async def _release(self, batches: Sequence[str], subscriber_id: int) -> None:
@@ -448,118 +449,17 @@ class Broadcaster:
             )
             return next_digest_at(local, "UTC", after=now)
 
-    async def _pool(
-        self,
-        source: AsyncIterable[T],
-        work: Callable[[T], Awaitable[int]],
-        *,
-        key: Callable[[T], int],
-        done: Callable[[T], None] | None = None,
-    ) -> int:
-        """Run ``work`` over ``source`` with ``concurrency`` workers; return the sum.
 
-        A subscriber already being worked on in this process (another round) is skipped;
-        one subscriber's failure is logged and does not stop the round. ``done`` is told
-        of every entry taken, worked on or skipped.
-        """
-        queue: asyncio.Queue[T | None] = asyncio.Queue(maxsize=self._concurrency)
-        total = 0
-
-        async def worker() -> None:
-            nonlocal total
-            while (entry := await queue.get()) is not None:
-                subscriber_id = key(entry)
-                try:
-                    if self.deliverer.stopping or subscriber_id in self._busy:
-                        continue
-                    self._busy.add(subscriber_id)
-                    try:
-                        sent = await work(entry)  # not `total += await …`: reads total first
-                        total += sent
-                    except Exception:
-                        log.exception("delivery to subscriber %s failed", subscriber_id)
-                    finally:
-                        self._busy.discard(subscriber_id)
-                finally:
-                    if done is not None:
-                        done(entry)
-
-        workers = [asyncio.create_task(worker()) for _ in range(self._concurrency)]
-        try:
-            async for entry in source:
-                if self.deliverer.stopping:
-                    break
-                await queue.put(entry)
-        finally:
-            for _ in workers:
-                await queue.put(None)
-            await asyncio.gather(*workers)
-        return total
-
-    @contextlib.asynccontextmanager
-    async def _running(self) -> AsyncIterator[None]:
-        self._active += 1
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self._active -= 1
-            if not self._active:
-                self._idle.set()
-
-
-class _DueRound:
-    """The due subscribers of one tick, page by page.
-
-    Subscribers are advanced when their round ends, also when it failed (poison
-    isolation), so each page brings new ones. A page holding only subscribers already
-    handed out means they are still being worked on: wait for them to finish and ask
-    again; if it still holds only those, they are due because they failed without being
-    advanced (a storage error), and the round ends — the next tick tries them again.
-    """
-
-    def __init__(self, storage: Storage, now: datetime, *, stopping: Callable[[], bool]) -> None:
-        self._storage = storage
-        self._now = now
-        self._stopping = stopping
-        self._seen: set[int] = set()
-        self._outstanding: set[int] = set()
-        self._settled = asyncio.Event()
-        self._settled.set()
-
-    def done(self, subscriber: Subscriber) -> None:
-        self._outstanding.discard(subscriber.id)
-        if not self._outstanding:
-            self._settled.set()
-
-    async def subscribers(self) -> AsyncIterator[Subscriber]:
-        while not self._stopping():
-            page = await self._storage.subscribers.due(self._now, limit=DUE_PAGE)
-            fresh = [sub for sub in page if sub.id not in self._seen]
-            if not fresh:
-                if not self._outstanding:
-                    return
-                await self._settled.wait()
-                continue
-            for subscriber in fresh:
-                self._seen.add(subscriber.id)
-                self._outstanding.add(subscriber.id)
-                self._settled.clear()
-                yield subscriber
-
-
-async def _iterate(values: Sequence[T]) -> AsyncIterator[T]:
-    for value in values:
-        yield value
-
-
-def _reason(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+def _with_picture(batches: list[_Batch], prepared: PreparedReview) -> list[_Batch]:
+    """The review's picture before its top items: in their claimed batch, or on its own
+    (with the items again as a view) when the chat had received every one of them."""
+    assert prepared.photo is not None
+    if batches:
+        first = batches[0]
+        return [_Batch(first.batch, (prepared.photo, *first.texts)), *batches[1:]]
+    top = () if prepared.top is None else (prepared.top.text,)
+    return [_Batch(None, (prepared.photo, *top))]
 
 
 def _new_batch() -> str:
     return uuid.uuid4().hex
-
-
-def _subscriber_id(subscriber: Subscriber) -> int:
-    return subscriber.id

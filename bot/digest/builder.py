@@ -33,6 +33,8 @@ from bot.digest.render import (
     render_latest,
     render_search,
 )
+from bot.digest.weekly import WEEKLY_TOP_ITEMS, WeeklyReview
+from bot.digest.weekly_text import render_weekly_top
 from storage.models import Release, Subscriber, Subscription
 from storage.store import Storage
 
@@ -130,6 +132,22 @@ class PageBuilder:
     def batch(self, materials: Materials, *, zone: str, now: datetime) -> list[Page]:
         """A ledger batch rebuilt from its release ids (after a restart), most relevant first."""
         return self.items(rank(self._items(materials)), zone=zone, now=now)
+
+    @property
+    def country_name(self) -> CountryName:
+        """ISO code → the Russian name used in tags (the weekly review labels its bars)."""
+        return self._country_name
+
+    def weekly(self, materials: Materials, review: WeeklyReview, *, now: datetime) -> Page | None:
+        """The weekly review's top items: the week's most relevant stories (at most
+        ``WEEKLY_TOP_ITEMS``) as one message; None when there are none."""
+        items = rank(self._items(materials))[:WEEKLY_TOP_ITEMS]
+        return render_weekly_top(items, review=review, now=now, country_name=self._country_name)
+
+    def newest(self, materials: Materials) -> list[DigestItem]:
+        """The stories as items, newest first, unrendered (inline answers render each one
+        on its own with ``bot.telegram.inline``)."""
+        return newest_first(self._items(materials))
 
     def items(self, items: Sequence[DigestItem], *, zone: str, now: datetime) -> list[Page]:
         """Items already built, rendered on their own (what is left of a page after a

@@ -14,6 +14,9 @@ the pending-batch sweep or the next start-up sends it again). DESIGN §7:
 * 5xx, network errors, unparsable answers → bounded retries with exponential backoff;
 * any other 400 → logged, the batch marked failed, the next message goes on.
 
+A message is a text or a ``Photo`` (the weekly review's picture with its caption): both
+go the same way, through the same limiter, retries and error handling.
+
 What an error is comes from the one classifier (bot/telegram/failures.py), shared with the
 retry middleware for handler replies (bot/telegram/retry.py); what to do about it for a
 broadcast is decided here. Requests go straight to ``bot.session.make_request``, below
@@ -36,8 +39,8 @@ from typing import Any, Final, NoReturn
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramMigrateToChat, TelegramRetryAfter
-from aiogram.methods import SendMessage
-from aiogram.types import LinkPreviewOptions
+from aiogram.methods import SendMessage, SendPhoto
+from aiogram.types import BufferedInputFile, LinkPreviewOptions
 
 from bot.clock import Clock
 from bot.digest.ratelimit import RateLimiter
@@ -82,6 +85,20 @@ def send_options() -> dict[str, Any]:
         "parse_mode": PARSE_MODE,
         "link_preview_options": LinkPreviewOptions(is_disabled=LINK_PREVIEW_DISABLED),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """A picture to send with ``sendPhoto``: image bytes and a rendered HTML caption
+    (≤ 1024 characters after parsing, the caller's to ensure)."""
+
+    data: bytes
+    caption: str
+    filename: str = "picture.png"
+
+
+#: One outgoing message: rendered HTML text, or a photo with its caption.
+Message = str | Photo
 
 
 class Outcome(enum.StrEnum):
@@ -170,9 +187,10 @@ class Deliverer:
         self._stopping.set()
 
     async def deliver(
-        self, subscriber: Subscriber, batch: str | None, texts: Sequence[str]
+        self, subscriber: Subscriber, batch: str | None, texts: Sequence[Message]
     ) -> DeliveryResult:
-        """Send ``texts`` (usually one message) to the subscriber and mark ``batch``.
+        """Send ``texts`` (usually one message; a ``Photo`` goes by ``sendPhoto``) to the
+        subscriber and mark ``batch``.
 
         The batch must already be claimed; ``batch`` None sends messages that record
         nothing (/digest showing again what the chat already received), paced and retried
@@ -210,7 +228,7 @@ class Deliverer:
         self.stats.batches_sent += 1
         return DeliveryResult(Outcome.SENT, chat_id, sent)
 
-    async def _send_one(self, subscriber: Subscriber, chat_id: int, text: str) -> int:
+    async def _send_one(self, subscriber: Subscriber, chat_id: int, text: Message) -> int:
         """Send one message, retrying what is worth retrying; return the chat it went to."""
         transient = 0
         floods = 0
@@ -221,12 +239,7 @@ class Deliverer:
             await self._limiter.acquire(chat_id)
             if self.stopping:
                 raise _Stop
-            method = SendMessage(
-                chat_id=chat_id,
-                text=text,
-                message_thread_id=subscriber.thread_id,
-                **send_options(),
-            )
+            method = _method(subscriber, chat_id, text)
             try:
                 await self._bot.session.make_request(self._bot, method, timeout=REQUEST_TIMEOUT)
             except TELEGRAM_ERRORS as error:
@@ -315,6 +328,20 @@ class Deliverer:
             if batch is not None:
                 await self._storage.deliveries.release(tx, subscriber.id, batch)
         self.stats.chats_blocked += 1
+
+
+def _method(subscriber: Subscriber, chat_id: int, message: Message) -> SendMessage | SendPhoto:
+    if isinstance(message, Photo):
+        return SendPhoto(
+            chat_id=chat_id,
+            photo=BufferedInputFile(message.data, filename=message.filename),
+            caption=message.caption,
+            parse_mode=PARSE_MODE,
+            message_thread_id=subscriber.thread_id,
+        )
+    return SendMessage(
+        chat_id=chat_id, text=message, message_thread_id=subscriber.thread_id, **send_options()
+    )
 
 
 def moved(subscriber: Subscriber, chat_id: int) -> Subscriber:

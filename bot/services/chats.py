@@ -15,11 +15,12 @@ import asyncio
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 from typing import Final
 
 from bot.clock import Clock
 from bot.digest.schedule import format_local_time, next_digest_at, parse_local_time
+from bot.digest.weekly import DAYS_IN_WEEK, next_weekly_at, parse_weekday
 from bot.services.timezones import TimezoneResolver
 from storage.database import Transaction
 from storage.models import DeliveryMode, Subscriber, SubscriberStatus
@@ -32,6 +33,12 @@ MODE_WORDS: Final[dict[str, DeliveryMode]] = {
     "ежедневный": DeliveryMode.DAILY,
     "день": DeliveryMode.DAILY,
     "дайджест": DeliveryMode.DAILY,
+    "weekly": DeliveryMode.WEEKLY,
+    "еженедельно": DeliveryMode.WEEKLY,
+    "еженедельный": DeliveryMode.WEEKLY,
+    "неделя": DeliveryMode.WEEKLY,
+    "неделю": DeliveryMode.WEEKLY,  # «раз в неделю»
+    "обзор": DeliveryMode.WEEKLY,
     "instant": DeliveryMode.INSTANT,
     "сразу": DeliveryMode.INSTANT,
     "мгновенно": DeliveryMode.INSTANT,
@@ -65,8 +72,13 @@ class UnknownModeError(ValueError):
     """The text names no delivery mode."""
 
 
+class InvalidWeekdayError(ValueError):
+    """The text names no day of the week."""
+
+
 def parse_mode(text: str) -> DeliveryMode | None:
-    """«daily», «instant», «off» or a Russian synonym («сразу», «по запросу») → the mode."""
+    """«daily», «weekly», «instant», «off» or a Russian synonym («сразу», «раз в неделю»,
+    «по запросу») → the mode."""
     words = text.strip().lower().replace("ё", "е").split()
     for word in reversed(words):  # «по запросу» → «запросу»… and «по» is noise
         mode = MODE_WORDS.get(word) or MODE_WORDS.get(word.rstrip("у"))
@@ -225,8 +237,9 @@ class ChatService:
         return await self._reload(subscriber)
 
     async def set_mode(self, chat: ChatRef, mode: DeliveryMode | str) -> Subscriber:
-        """Switch between daily, instant and on-request-only delivery; a string is read
-        with ``parse_mode``. Raises ``UnknownModeError``, ``ChatDeletedError``."""
+        """Switch between daily, weekly, instant and on-request-only delivery; a string is
+        read with ``parse_mode``. Daily and weekly are rescheduled to their next time.
+        Raises ``UnknownModeError``, ``ChatDeletedError``."""
         if not isinstance(mode, DeliveryMode):
             parsed = parse_mode(mode)
             if parsed is None:
@@ -235,10 +248,27 @@ class ChatService:
         async with self._storage.db.transaction() as tx:
             subscriber = await self.ensure_in(tx, chat)
             await self._storage.subscribers.set_mode(tx, subscriber.id, mode)
-            if mode is DeliveryMode.DAILY:
+            if mode in (DeliveryMode.DAILY, DeliveryMode.WEEKLY):
                 await self._schedule_in(
-                    tx, subscriber, subscriber.timezone, self._local(subscriber)
+                    tx, subscriber, subscriber.timezone, self._local(subscriber), mode=mode
                 )
+        return await self._reload(subscriber)
+
+    async def set_weekday(self, chat: ChatRef, day: int | str) -> Subscriber:
+        """The weekly review's day: 0 = Monday … 6 = Sunday, or text read with
+        ``parse_weekday`` («пн», «среда», «в пятницу»). A weekly subscriber's next review
+        moves to that day. Raises ``InvalidWeekdayError``, ``ChatDeletedError``."""
+        weekday = parse_weekday(day) if isinstance(day, str) else day
+        if weekday is None or not 0 <= weekday < DAYS_IN_WEEK:
+            raise InvalidWeekdayError(str(day))
+        async with self._storage.db.transaction() as tx:
+            subscriber = await self.ensure_in(tx, chat)
+            due = self._next_due(
+                subscriber.mode, self._local(subscriber), subscriber.timezone, weekday
+            )
+            await self._storage.subscribers.set_weekly_day(
+                tx, subscriber.id, weekday, next_digest_at=due
+            )
         return await self._reload(subscriber)
 
     async def pause(self, chat: ChatRef) -> Subscriber:
@@ -287,10 +317,23 @@ class ChatService:
     def _local(self, subscriber: Subscriber) -> time:
         return parse_local_time(subscriber.digest_time) or self._default_time
 
+    def _next_due(self, mode: DeliveryMode, local_time: time, zone: str, weekday: int) -> datetime:
+        if mode is DeliveryMode.WEEKLY:
+            return next_weekly_at(local_time, weekday, zone, after=self._clock())
+        return next_digest_at(local_time, zone, after=self._clock())
+
     async def _schedule_in(
-        self, tx: Transaction, subscriber: Subscriber, zone: str, local_time: time
+        self,
+        tx: Transaction,
+        subscriber: Subscriber,
+        zone: str,
+        local_time: time,
+        *,
+        mode: DeliveryMode | None = None,
     ) -> None:
-        due = next_digest_at(local_time, zone, after=self._clock())
+        """Store the zone and time with the next due moment of ``mode`` (default: the
+        subscriber's own): the next digest, or the next weekly review on its day."""
+        due = self._next_due(mode or subscriber.mode, local_time, zone, subscriber.weekly_day)
         await self._storage.subscribers.set_schedule(
             tx,
             subscriber.id,

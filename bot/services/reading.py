@@ -1,18 +1,21 @@
-"""Reading on request — /digest, /latest and /search — for one chat.
+"""Reading on request — /digest, /latest, /search, /week and inline queries — for one chat.
 
 Resolves the chat's subscriber, reads the matching releases and has the ``PageBuilder``
 render them, so the handlers make one call. /digest is sent by the broadcaster
-(``Broadcaster.on_request``) with the ledger protocol of a scheduled digest.
+(``Broadcaster.on_request``) with the ledger protocol of a scheduled digest, and so is
+/week (``Broadcaster.on_request_weekly``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final, Protocol
 
 from bot.clock import Clock
 from bot.digest.builder import PageBuilder, load_materials
-from bot.digest.render import Page
+from bot.digest.compose import DigestItem
+from bot.digest.render import CountryName, Page
 from bot.nlp.morph import Morphology
 from bot.nlp.query import lemmatize_words
 from bot.services.chats import ChatRef, ChatService
@@ -30,14 +33,29 @@ MATCH_LIMIT: Final = 500
 LATEST_DEFAULT: Final = 10
 LATEST_MAX: Final = 50
 SEARCH_DEFAULT: Final = 10
+#: Inline answers show at most twenty results (bot.telegram.inline); reading twice as
+#: many leaves room for near-duplicates folded into one story.
+INLINE_READ: Final = 40
 
 
 class OnRequest(Protocol):
-    """What /digest needs of the broadcaster: claim, send and mark ``pages``."""
+    """What /digest and /week need of the broadcaster: claim, send and mark."""
 
     async def on_request(
         self, subscriber: Subscriber, pages: list[Page], *, fresh: bool
     ) -> int: ...
+
+    async def on_request_weekly(self, subscriber: Subscriber) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class InlineFound:
+    """What an inline query found: items newest first, whether they depend on who asked
+    (the empty query's personal list), and the zone to show dates in."""
+
+    items: list[DigestItem]
+    personal: bool
+    zone: str
 
 
 class ReadingService:
@@ -59,6 +77,11 @@ class ReadingService:
         self._ledger = ledger
         self._morph = morph
         self._clock = clock
+
+    @property
+    def country_name(self) -> CountryName:
+        """ISO code → Russian name, as the pages show it (inline answers use it too)."""
+        return self._builder.country_name
 
     async def digest(self, chat: ChatRef) -> int:
         """/digest: send the chat the matching releases it has not received, or the last
@@ -101,6 +124,35 @@ class ReadingService:
         materials = await load_materials(self._storage, subscriber.id, releases)
         pages = self._builder.latest(materials, n, zone=subscriber.timezone, now=now)
         return [page.text for page in pages]
+
+    async def week(self, chat: ChatRef) -> str | None:
+        """/week: the weekly review now (the picture and the week's top items, sent by the
+        broadcaster through the ledger and the limiter). None when it was sent; else the
+        short note for an empty week."""
+        subscriber = await self._chats.ensure(chat)
+        return await self._ledger.on_request_weekly(subscriber)
+
+    async def inline(self, user_id: int, query: str) -> InlineFound:
+        """An inline query from ``user_id``: the releases matching ``query`` (the /search
+        search), newest first; an empty query (or one of no words) gives the user's own
+        latest matching releases — their private chat's subscriptions — as personal."""
+        subscriber = await self._chats.get(ChatRef(user_id))
+        zone = subscriber.timezone if subscriber is not None else self._chats.default_timezone
+        terms = lemmatize_words(query, self._morph, with_parts=False) if query.strip() else []
+        if terms:
+            releases = await self._storage.releases.search(terms, limit=INLINE_READ)
+            materials = await load_materials(self._storage, None, releases)
+            return InlineFound(self._builder.newest(materials), personal=False, zone=zone)
+        if subscriber is None:
+            return InlineFound([], personal=True, zone=zone)
+        releases = await self._storage.releases.matching(
+            subscriber.id,
+            since=self._clock() - LATEST_WINDOW,
+            limit=INLINE_READ,
+            undelivered_only=False,
+        )
+        materials = await load_materials(self._storage, subscriber.id, releases)
+        return InlineFound(self._builder.newest(materials), personal=True, zone=zone)
 
     async def search(self, chat: ChatRef, query: str) -> list[str]:
         """Releases holding every word of ``query`` in any form, best first; dates shown in

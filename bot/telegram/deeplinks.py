@@ -48,6 +48,8 @@ _LINKS_HINT = "Нажмите на ссылку, чтобы скопироват
 _LINKS_CONTINUED = "🔗 Ссылки для подписки (продолжение)"
 _LINKS_TOPICS = "Темы"
 _LINKS_COUNTRIES = "Страны"
+_SHARE_TITLE = "🔗 Поделиться подписками — по ссылке подписка в одно касание:"
+_SHARE_ALL = "Всё сразу"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +189,24 @@ def links_pages(
         link = link_for(bot_username, [LinkItem.country(code)])
         lines.append(f"{esc(label)}: <code>{esc(link)}</code>")
     return _pack(header, f"<b>{esc(_LINKS_CONTINUED)}</b>", lines, limit)
+
+
+def share_block(bot_username: str, subscriptions: Sequence[Subscription]) -> str | None:
+    """/subscriptions: a link for each country and topic subscription (each in ``<code>``
+    so a tap copies it), and one for all of them when they fit one payload; None when
+    there is none (phrases and exclusions cannot travel in a link) or the username is
+    not a valid one."""
+    items = [(item, s) for s in subscriptions if (item := LinkItem.of(s)) is not None]
+    if not items or _USERNAME_RE.fullmatch(bot_username.removeprefix("@")) is None:
+        return None
+    lines = [esc(_SHARE_TITLE)]
+    for item, subscription in items:
+        link = link_for(bot_username, [item])
+        lines.append(f"{esc(subscription.value)}: <code>{esc(link)}</code>")
+    every = [item for item, _ in items]
+    if len(every) > 1 and fits(every):
+        lines.append(f"{esc(_SHARE_ALL)}: <code>{esc(link_for(bot_username, every))}</code>")
+    return "\n".join(lines)
 
 
 def _pack(header: str, continued: str, lines: Sequence[str], limit: int) -> list[str]:

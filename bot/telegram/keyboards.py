@@ -127,6 +127,12 @@ class ModeCb(CallbackData, prefix="md"):
     mode: DeliveryMode
 
 
+class DayCb(CallbackData, prefix="wd"):
+    """The weekly review's day, 0 = Monday … 6 = Sunday."""
+
+    weekday: int
+
+
 class TimeCb(CallbackData, prefix="tm"):
     """A time as «HHMM» (the colon is the callback data separator)."""
 
@@ -348,3 +354,13 @@ def stop_confirm() -> InlineKeyboardMarkup:
         ],
     ]
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def day_choice(current: int) -> InlineKeyboardMarkup:
+    """The seven weekdays for /day (пн … вс), the current one marked."""
+    builder = InlineKeyboardBuilder()
+    for weekday, label in enumerate(texts.DAY_BUTTONS):
+        mark = "✅ " if weekday == current else ""
+        builder.button(text=f"{mark}{label}", callback_data=DayCb(weekday=weekday))
+    builder.adjust(4, 3)
+    return builder.as_markup()

@@ -36,9 +36,11 @@ COMMANDS: Final[tuple[tuple[str, str], ...]] = (
     ("digest", "Дайджест сейчас"),
     ("latest", "Последние новости: /latest 5"),
     ("search", "Поиск: /search цифровой кодекс"),
+    ("week", "Обзор недели с картинкой"),
     ("time", "Время дайджеста: /time 09:00"),
     ("timezone", "Часовой пояс: /timezone Москва"),
-    ("mode", "Режим: ежедневно, сразу или по запросу"),
+    ("mode", "Режим: ежедневно, раз в неделю, сразу или по запросу"),
+    ("day", "День обзора недели: /day пн"),
     ("pause", "Приостановить рассылку"),
     ("resume", "Возобновить рассылку"),
     ("stop", "Остановить и удалить данные"),
@@ -49,6 +51,7 @@ ADMIN_COMMANDS: Final[tuple[tuple[str, str], ...]] = (
     ("stats", "Статистика"),
     ("sources", "Источники и их состояние"),
     ("ingest", "Опросить источники сейчас"),
+    ("links", "Ссылки для подписки в одно касание"),
 )
 
 # --- start and help -------------------------------------------------------------------
@@ -79,12 +82,16 @@ HELP: Final = (
     "<b>Чтение</b>\n"
     "/digest — дайджест сейчас\n"
     "/latest <i>N</i> — N последних новостей по подпискам\n"
-    "/search <i>запрос</i> — поиск по всем новостям\n\n"
+    "/search <i>запрос</i> — поиск по всем новостям\n"
+    "/week — обзор недели: картинка и главное за неделю\n"
+    "<code>@имя_бота запрос</code> в любом чате — найти новость и отправить её собеседнику\n\n"
     "<b>Настройки</b>\n"
     "/time <i>ЧЧ:ММ</i> — время ежедневного дайджеста\n"
     "/timezone <i>зона</i> — часовой пояс: <code>Москва</code>, <code>Asia/Almaty</code>, "
     "<code>UTC+5</code>\n"
-    "/mode daily|instant|off — раз в день, сразу или только по запросу\n"
+    "/mode daily|weekly|instant|off — раз в день, обзор раз в неделю, сразу "
+    "или только по запросу\n"
+    "/day <i>пн…вс</i> — день недельного обзора (по умолчанию понедельник)\n"
     "/pause, /resume — приостановить и возобновить рассылку\n"
     "/stop — остановить рассылку и удалить данные чата\n"
     "/start — включить рассылку снова, /help — эта справка\n\n"
@@ -92,7 +99,8 @@ HELP: Final = (
 )
 ADMIN_HELP: Final = (
     "\n\n<b>Администратор</b>\n/stats — статистика\n/sources — источники\n"
-    "/ingest — опросить источники сейчас"
+    "/ingest — опросить источники сейчас\n"
+    "/links — ссылки для подписки на каждую страну и тему"
 )
 
 # --- subscriptions --------------------------------------------------------------------
@@ -191,6 +199,7 @@ def unsubscribe_report(report: ChangeReport) -> str:
 
 MODE_LABELS: Final[dict[DeliveryMode, str]] = {
     DeliveryMode.DAILY: "ежедневный дайджест",
+    DeliveryMode.WEEKLY: "обзор недели",
     DeliveryMode.INSTANT: "сразу, как только новость появится",
     DeliveryMode.OFF: "только по запросу (/digest)",
 }
@@ -218,12 +227,13 @@ def settings_lines(subscriber: Subscriber, now: datetime) -> list[str]:
         f"Рассылка: {_STATUS_LABELS[subscriber.status]}",
     ]
     if (
-        subscriber.mode is DeliveryMode.DAILY
+        subscriber.mode in (DeliveryMode.DAILY, DeliveryMode.WEEKLY)
         and subscriber.status is SubscriberStatus.ACTIVE
         and subscriber.next_digest_at is not None
     ):
         local = subscriber.next_digest_at.astimezone(ZoneInfo(subscriber.timezone))
-        lines.append(f"Следующий дайджест: {local:%d.%m.%Y %H:%M}")
+        what = "дайджест" if subscriber.mode is DeliveryMode.DAILY else "обзор недели"
+        lines.append(f"Следующий {what}: {local:%d.%m.%Y %H:%M}")
     return lines
 
 
@@ -348,6 +358,7 @@ ZONE_PROMPT: Final = (
 MODE_SET: Final = "📬 Режим: {mode}."
 MODE_BAD: Final = (
     "Не понял режим «{value}». Варианты: <code>/mode daily</code> — раз в день, "
+    "<code>/mode weekly</code> — обзор раз в неделю, "
     "<code>/mode instant</code> — сразу, <code>/mode off</code> — только по запросу."
 )
 MODE_PROMPT: Final = "📬 Сейчас: {mode}. Как присылать новости?"
@@ -394,6 +405,8 @@ def zone_bad(value: str, suggestions: Sequence[str]) -> str:
 def resumed(subscriber: Subscriber) -> str:
     if subscriber.mode is DeliveryMode.DAILY:
         return RESUMED.format(next=f"Следующий дайджест — {_next_local(subscriber)}.")
+    if subscriber.mode is DeliveryMode.WEEKLY:
+        return RESUMED.format(next=f"Следующий обзор недели — {_next_local(subscriber)}.")
     return RESUMED.format(next=f"Режим: {MODE_LABELS[subscriber.mode]}.")
 
 
@@ -522,6 +535,31 @@ BTN_STOP_PAUSE: Final = "⏸ Только пауза"
 BTN_CANCEL: Final = "Отмена"
 MODE_BUTTONS: Final[dict[DeliveryMode, str]] = {
     DeliveryMode.DAILY: "📅 Раз в день",
+    DeliveryMode.WEEKLY: "🗓 Раз в неделю",
     DeliveryMode.INSTANT: "⚡ Сразу",
     DeliveryMode.OFF: "🔕 По запросу",
 }
+
+
+# --- the weekly review, subscribe by link ---------------------------------------------
+
+#: /day buttons, Monday first (the short forms people type after /day).
+DAY_BUTTONS: Final = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
+DAY_PROMPT: Final = "🗓 Обзор недели приходит {every} в {time}. Выберите день:"
+DAY_SET: Final = "🗓 Обзор недели будет приходить {every} в {time}."
+DAY_NOT_WEEKLY: Final = "\nСейчас режим — {mode}; чтобы получать обзор по расписанию: /mode weekly."
+DAY_BAD: Final = (
+    "Не понял день «{value}». Напишите, например, <code>/day пн</code> или "
+    "<code>/day пятница</code> — или выберите кнопкой: /day."
+)
+WEEK_PREPARING: Final = "📊 Готовлю обзор недели…"
+LINKS_NO_USERNAME: Final = "У бота нет имени пользователя — ссылки для подписки недоступны."
+
+
+def day_text(template: str, subscriber: Subscriber, every: str) -> str:
+    """``DAY_PROMPT``/``DAY_SET`` for a subscriber, with the mode hint when the
+    scheduled review is not on (its mode is not weekly)."""
+    text = template.format(every=esc(every), time=subscriber.digest_time)
+    if subscriber.mode is not DeliveryMode.WEEKLY and template is DAY_SET:
+        text += DAY_NOT_WEEKLY.format(mode=MODE_LABELS[subscriber.mode])
+    return text

@@ -146,8 +146,18 @@ CREATE TABLE fsm_states (
 CREATE INDEX fsm_states_updated ON fsm_states(updated_at);
 """
 
+# Version 2: the weekly review (issue 14): its day per subscriber; weekly subscribers are
+# due by the same index as daily ones (their next_digest_at is the next review).
+_V2 = """
+ALTER TABLE subscribers ADD COLUMN weekly_day smallint NOT NULL DEFAULT 0
+    CHECK (weekly_day BETWEEN 0 AND 6);
+DROP INDEX subscribers_due;
+CREATE INDEX subscribers_due ON subscribers(next_digest_at)
+    WHERE status = 'active' AND mode IN ('daily', 'weekly');
+"""
+
 #: MIGRATIONS[n] brings the schema from version n - 1 to n.
-MIGRATIONS: dict[int, str] = {1: _V1}
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

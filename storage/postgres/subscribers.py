@@ -17,7 +17,7 @@ from storage.timeconv import to_utc_second
 
 _COLUMNS = (
     "id, chat_id, thread_id, chat_type, title, status, mode, timezone, digest_time,"
-    " next_digest_at, last_digest_at, created_at"
+    " next_digest_at, last_digest_at, created_at, weekly_day"
 )
 
 
@@ -85,7 +85,8 @@ class PgSubscriberRepository:
 
     async def due(self, now: datetime, *, limit: int = 1000) -> list[Subscriber]:
         rows = await self._db.fetch(
-            f"SELECT {_COLUMNS} FROM subscribers WHERE status = 'active' AND mode = 'daily'"
+            f"SELECT {_COLUMNS} FROM subscribers WHERE status = 'active'"
+            " AND mode IN ('daily', 'weekly')"
             " AND next_digest_at <= $1 ORDER BY next_digest_at LIMIT $2",
             to_utc_second(now),
             limit,
@@ -124,6 +125,20 @@ class PgSubscriberRepository:
     async def set_mode(self, tx: Transaction, subscriber_id: int, mode: DeliveryMode) -> None:
         await pg_tx(tx).execute(
             "UPDATE subscribers SET mode = $2 WHERE id = $1", subscriber_id, mode.value
+        )
+
+    async def set_weekly_day(
+        self, tx: Transaction, subscriber_id: int, weekday: int, *, next_digest_at: datetime
+    ) -> None:
+        """Set the weekly review's day (0 = Monday … 6 = Sunday) with the next UTC time.
+
+        ``next_digest_at`` is stored as given: the caller computed it for the mode in use.
+        """
+        await pg_tx(tx).execute(
+            "UPDATE subscribers SET weekly_day = $2, next_digest_at = $3 WHERE id = $1",
+            subscriber_id,
+            weekday,
+            to_utc_second(next_digest_at),
         )
 
     async def set_schedule(
@@ -265,4 +280,5 @@ def _to_subscriber(row: Record) -> Subscriber:
         next_digest_at=row["next_digest_at"],
         last_digest_at=row["last_digest_at"],
         created_at=row["created_at"],
+        weekly_day=int(row["weekly_day"]),
     )

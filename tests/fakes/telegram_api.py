@@ -36,7 +36,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -48,6 +48,9 @@ from tests.fakes.telegram_entities import (
     parse_html,
     utf16_len,
 )
+
+if TYPE_CHECKING:
+    from tests.fakes.telegram_media import SentPhoto
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -252,8 +255,19 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
             params.update(body)
         else:
             form = await request.post()
-            params.update({key: value for key, value in form.items() if isinstance(value, str)})
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    # sendPhoto's upload: read now, aiohttp closes the file after the request.
+                    params[key] = _upload_from_field(value)
+                elif isinstance(value, str):
+                    params[key] = value
     return _coerce(params)
+
+
+def _upload_from_field(value: web.FileField) -> Any:
+    from tests.fakes.telegram_media import Upload  # lazy: the media module imports this one
+
+    return Upload.from_field(value)
 
 
 def _update_type(update: Mapping[str, Any]) -> str:
@@ -347,9 +361,22 @@ class FakeTelegram:
         self._closing = False
         self._client: aiohttp.ClientSession | None = None
         self._webhook_tasks: set[asyncio.Task[None]] = set()
+        from tests.fakes.telegram_media import MediaMethods  # lazy: it imports this module
+
+        # sendPhoto and answerInlineQuery, sharing this server's chats, errors, message ids
+        # and flood limits; a photo is also recorded in ``sent`` (its caption as the text).
+        self.media = MediaMethods(
+            self.bot_user,
+            refuse=_ApiError,
+            resolve_chat=self._chat_for_media,
+            new_message_id=self._new_message_id,
+            before_send=self._check_rate,
+            on_photo=self._record_photo,
+        )
         self._handlers: dict[str, tuple[str, _Handler]] = {
             name.lower(): (name, handler)
             for name, handler in {
+                **self.media.handlers(),
                 "getMe": self._get_me,
                 "getUpdates": self._get_updates,
                 "sendMessage": self._send_message,
@@ -435,6 +462,14 @@ class FakeTelegram:
             self._updates.append(raw)
             self._wake_pollers()
         return raw
+
+    def push_inline_query(self, user_id: int, query: str, **fields: Any) -> str:
+        """Push an ``inline_query`` update from ``user_id``; return its id, open for one
+        ``answerInlineQuery`` (see ``media.wait_for_inline_answer``). ``fields`` go to
+        ``MediaMethods.inline_query_update`` (offset, chat_type, first_name …)."""
+        update = self.media.inline_query_update(user_id, query, **fields)
+        self.push_update(update)
+        return str(update["inline_query"]["id"])
 
     def push_message(
         self,
@@ -813,6 +848,24 @@ class FakeTelegram:
             raise _ApiError(403, f"Forbidden: bot was kicked from the {chat_type} chat")
         return chat_id
 
+    def _chat_for_media(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        chat_id = self._chat_for_call(params, sending=True)
+        return self._chats.get(chat_id) or self._remember_chat(chat_id, None)
+
+    def _record_photo(self, photo: SentPhoto) -> None:
+        stored = _StoredMessage(
+            chat_id=photo.chat_id,
+            message_id=photo.message_id,
+            from_bot=True,
+            date=photo.date,
+            text=photo.caption,
+            entities=photo.caption_entities,
+            reply_markup=photo.reply_markup,
+            thread_id=photo.thread_id,
+        )
+        self._messages[photo.chat_id, photo.message_id] = stored
+        self._record("sendPhoto", stored, photo.raw_caption, photo.parse_mode)
+
     def _new_message_id(self, chat_id: int) -> int:
         # Telegram numbers messages per chat; users and the bot share the sequence.
         message_id = self._next_message_id.get(chat_id, 0) + 1
@@ -964,7 +1017,7 @@ class FakeTelegram:
             **self.bot_user,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
         }
 
     async def _harmless(self, params: dict[str, Any]) -> Any:

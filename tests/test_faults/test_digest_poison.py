@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from aiogram import Bot
 
-from bot.digest import broadcast
+from bot.digest import workers
 from bot.digest.broadcast import Broadcaster
 from bot.digest.builder import PageBuilder
 from bot.digest.deliver import Deliverer
@@ -111,7 +111,7 @@ async def test_failing_subscribers_do_not_starve_the_due_query(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Pages of two: the first pages hold only subscribers whose every release is poisoned.
-    monkeypatch.setattr(broadcast, "DUE_PAGE", 2)
+    monkeypatch.setattr(workers, "DUE_PAGE", 2)
     (source,) = await add_sources(storage, ["МИД РК"])
     hour_ago = clock.now - timedelta(hours=1)
     await add_release(storage, source, "bad", countries=[POISON], ingested=hour_ago)

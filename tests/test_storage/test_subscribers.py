@@ -201,3 +201,27 @@ async def test_delete_cascades(storage: Storage) -> None:
     assert await storage.deliveries.release_ids(kept.id, None) == [release_id]
     assert await storage.subscriptions.count() == 1
     assert await storage.releases.count() == 1
+
+
+async def test_weekly_subscribers_are_due_on_their_day(storage: Storage) -> None:
+    weekly = await add_subscriber(storage, 1, next_digest_at=NOW + timedelta(days=1))
+    assert weekly.weekly_day == 0  # Monday by default (DESIGN §6 /day)
+    await _set_mode(storage, weekly.id, DeliveryMode.WEEKLY)
+    assert await storage.subscribers.due(NOW) == []
+    async with storage.db.transaction() as tx:
+        await storage.subscribers.set_weekly_day(
+            tx, weekly.id, 6, next_digest_at=NOW - timedelta(minutes=1)
+        )
+    due = await storage.subscribers.due(NOW)
+    assert [(s.id, s.mode, s.weekly_day) for s in due] == [(weekly.id, DeliveryMode.WEEKLY, 6)]
+    stored = await storage.subscribers.get_by_id(weekly.id)
+    assert stored is not None
+    assert stored.weekly_day == 6
+    assert stored.next_digest_at == NOW - timedelta(minutes=1)
+
+
+async def test_weekly_day_outside_the_week_is_refused(storage: Storage) -> None:
+    subscriber = await add_subscriber(storage, 1, next_digest_at=NOW)
+    with pytest.raises(Exception, match=r"(?i)check"):
+        async with storage.db.transaction() as tx:
+            await storage.subscribers.set_weekly_day(tx, subscriber.id, 7, next_digest_at=NOW)

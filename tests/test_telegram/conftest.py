@@ -101,6 +101,8 @@ class App:
     chats: ChatService
     source_id: int = 0
     _releases: int = field(default=0)
+    #: The application's broadcaster, for tests that run the scheduled job by hand.
+    digests: Any = None
 
     async def say(
         self,
@@ -212,6 +214,7 @@ async def running_app(
     await application.start(jobs=False)
     polling = asyncio.create_task(application.run_polling(polling_timeout=1))
     app = App(server, storage, clock, nlp, ingest, throttle, application.chats, source_id)
+    app.digests = application.digests
     try:
         yield app
     finally:

@@ -85,7 +85,13 @@ async def test_timezone_misspelling_suggests(app: App) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "mode"),
-    [("daily", DeliveryMode.DAILY), ("instant", DeliveryMode.INSTANT), ("off", DeliveryMode.OFF)],
+    [
+        ("daily", DeliveryMode.DAILY),
+        ("weekly", DeliveryMode.WEEKLY),
+        ("раз в неделю", DeliveryMode.WEEKLY),
+        ("instant", DeliveryMode.INSTANT),
+        ("off", DeliveryMode.OFF),
+    ],
 )
 async def test_mode(app: App, typed: str, mode: DeliveryMode) -> None:
     await app.say(USER_ID, "/start")
@@ -96,11 +102,11 @@ async def test_mode(app: App, typed: str, mode: DeliveryMode) -> None:
 
 
 async def test_mode_bad_and_empty(app: App) -> None:
-    bad = await app.say(USER_ID, "/mode weekly")
+    bad = await app.say(USER_ID, "/mode ежечасно")
     assert "Не понял режим" in bad.text
     assert "/mode daily" in bad.text
     prompt = await app.say(USER_ID, "/mode")
-    assert len(prompt.buttons) == 3
+    assert len(prompt.buttons) == 4
 
 
 async def test_pause_and_resume(app: App) -> None:

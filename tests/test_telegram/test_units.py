@@ -118,7 +118,8 @@ def test_etc_zone_has_the_offset_it_was_typed_with(nlp: NLP) -> None:
         ("сразу", DeliveryMode.INSTANT),
         ("off", DeliveryMode.OFF),
         ("по запросу", DeliveryMode.OFF),
-        ("weekly", None),
+        ("weekly", DeliveryMode.WEEKLY),
+        ("ежечасно", None),
         ("", None),
     ],
 )

@@ -19,8 +19,10 @@ def get_routers() -> list[Router]:
         groups,
         pickers,
         settings,
+        sharing,
         start,
         subscriptions,
+        weekly,
     )
 
     routers = [
@@ -29,7 +31,9 @@ def get_routers() -> list[Router]:
         pickers.router,
         digest.router,
         settings.router,
+        weekly.router,
         admin.router,
+        sharing.router,
         groups.router,
         fallback.router,
         errors.router,

@@ -1,14 +1,16 @@
-"""/start and /help: registration, the welcome, and the main menu."""
+"""/start and /help: registration, the welcome, subscribe-by-link payloads, and the main menu."""
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from bot.clock import Clock
 from bot.services.chats import ChatRef, ChatService
+from bot.services.subscriptions import SubscriptionService
 from bot.telegram import keyboards, replies, texts
+from bot.telegram.deeplinks import parse_start_payload
 from bot.telegram.flags import ADMIN_ONLY
 from bot.telegram.keyboards import MenuCb
 
@@ -16,8 +18,24 @@ router = Router(name=__name__)
 
 
 @router.message(CommandStart(), flags=ADMIN_ONLY)
-async def start(message: Message, chat: ChatRef, chats: ChatService, clock: Clock) -> None:
+async def start(
+    message: Message,
+    command: CommandObject,
+    *,
+    chat: ChatRef,
+    chats: ChatService,
+    subscriptions: SubscriptionService,
+    clock: Clock,
+) -> None:
     registration = await chats.start(chat)
+    # ``t.me/<bot>?start=c-MX_t-energy``: a valid payload subscribes in one tap; anything
+    # else (malformed, unknown, hostile) gets the normal welcome below, never an error.
+    items = parse_start_payload(command.args)
+    if items:
+        report = await subscriptions.subscribe_to(chat, [item.term for item in items])
+        if report.understood:
+            await message.answer(texts.subscribe_report(report), reply_markup=keyboards.main_menu())
+            return
     subscriber = registration.subscriber
     template = texts.WELCOME_NEW if registration.created else texts.WELCOME_BACK
     text = template.format(

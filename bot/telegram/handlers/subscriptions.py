@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.services.chats import ChatRef
 from bot.services.subscriptions import Overview, RequestTooLongError, SubscriptionService
 from bot.telegram import keyboards, replies, texts
+from bot.telegram.deeplinks import share_block
 from bot.telegram.flags import ADMIN_ONLY
 from bot.telegram.keyboards import MenuCb, OfferCb, UnsubscribeCb, UnsubscribePageCb
 
@@ -32,7 +33,11 @@ def _unsubscribe_page(view: Overview, page: int) -> tuple[str, InlineKeyboardMar
 
 
 async def _send_overview(bot: Bot, chat: ChatRef, view: Overview, clock: Clock) -> None:
-    parts = replies.pack(texts.overview(view, clock()), "\n")
+    blocks = texts.overview(view, clock())
+    share = share_block((await bot.me()).username or "", view.subscriptions)
+    if share is not None:
+        blocks = [*blocks, "\n" + share]
+    parts = replies.pack(blocks, "\n")
     for part in parts[:-1]:
         await replies.send(bot, chat, part)
     await replies.send(bot, chat, parts[-1], keyboards.subscriptions_menu())
