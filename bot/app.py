@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.digest.broadcast import Broadcaster
 from bot.ingest.service import IngestService
+from bot.leader import Leadership
 from bot.nlp.toolkit import NlpToolkit
 from bot.ops.health import HealthChecker
 from bot.ops.metrics import Metrics
@@ -67,6 +68,7 @@ class Application:
     chats: ChatService
     admin: AdminService
     scheduler: Scheduler
+    leadership: Leadership
     health: HealthChecker
     _runners: list[web.AppRunner] = field(default_factory=list)
     _closed: bool = False
@@ -74,18 +76,20 @@ class Application:
     # ------------------------------------------------------------------ life cycle
 
     async def start(self, *, jobs: bool = True) -> None:
-        """Everything but receiving updates: the command menu, re-sending what a crash
-        left claimed, the scheduled jobs (``jobs=False`` leaves them to the caller, as
-        conversation tests do) and the health port."""
+        """Everything but receiving updates: the command menu, the leader election (the
+        leader re-sends what a crash left claimed — with SQLite this process always
+        leads), the scheduled jobs (``jobs=False`` leaves them to the caller, as
+        conversation tests do; they run only while this replica leads) and the health
+        port."""
         try:
             await set_commands(self.bot, self.settings.admin_ids)
         except TelegramNetworkError as error:
             # Telegram unreachable at start is an outage, not a configuration error: the
             # polling loop retries with backoff, and the menu is set on the next start.
             log.warning("command menu not set, Telegram unreachable: %s", error)
-        recovered = await self.digests.recover()
-        if recovered:
-            log.info("re-sent %d message(s) claimed before the last stop", recovered)
+        await self.leadership.start()
+        if not self.leadership.is_leader:
+            log.info("another replica leads: this one answers updates and stands by")
         if jobs:
             self.scheduler.start()
         if self.settings.health_port and not self.settings.webhook_url:
@@ -138,6 +142,8 @@ class Application:
         self._closed = True
         await self.digests.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
         await self.scheduler.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
+        # Given up only now that nothing sends: another replica takes over at once.
+        await self.leadership.stop()
         for runner in self._runners:
             await runner.cleanup()
         await self.ingest.close()

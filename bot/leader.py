@@ -18,8 +18,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
-from typing import Final, Protocol
+from typing import Final
+
+from storage.interface import LeaderLock
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +34,10 @@ DEFAULT_CHECK_SECONDS: Final = 15.0
 Callback = Callable[[], Awaitable[None]]
 
 
-class LeaderLock(Protocol):
-    """What the storage backends provide (``Storage.leader_lock()``)."""
-
-    async def acquire(self) -> bool:
-        """Try to take the lock without waiting; True when this process holds it."""
-        ...
-
-    async def is_held(self) -> bool:
-        """True while the lock is still held (the connection behind it is alive)."""
-        ...
-
-    async def release(self) -> None:
-        """Give the lock up (idempotent)."""
-        ...
+def replica_name() -> str:
+    """``host-pid``: tells replicas apart in /metrics and logs (a container's host name
+    is its id, so two containers on one host still differ)."""
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 class Leadership:
@@ -71,6 +65,7 @@ class Leadership:
 
     @property
     def is_leader(self) -> bool:
+        """Whether this replica led at the last check (what the jobs look at)."""
         return self._leader
 
     async def check(self) -> bool:
@@ -132,16 +127,3 @@ class Leadership:
             await self._lock.release()
         except Exception:
             log.exception("leader lock release failed")
-
-
-class AlwaysLeader:
-    """The lock of a single-instance backend (SQLite): this process always leads."""
-
-    async def acquire(self) -> bool:
-        return True
-
-    async def is_held(self) -> bool:
-        return True
-
-    async def release(self) -> None:
-        return None
