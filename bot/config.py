@@ -46,6 +46,26 @@ def is_local_host(url: str) -> bool:
     return address.is_loopback or address.is_private or address.is_link_local
 
 
+def postgres_url_problem(url: str) -> str | None:
+    """What is wrong with a PostgreSQL URL (None when it is well-formed). The password is
+    never part of the answer: only the scheme is named."""
+    parts = urlsplit(url)
+    if parts.scheme not in _POSTGRES_SCHEMES:
+        return (
+            f"the scheme «{parts.scheme}://» is not postgresql://"
+            if parts.scheme
+            else ("it is not a postgresql:// URL")
+        )
+    try:
+        host = parts.hostname
+        _ = parts.port  # raises for a port that is not a number
+    except ValueError:
+        return "its port is not a number"
+    if not host and "host=" not in parts.query:
+        return "it names no host"
+    return None
+
+
 class ConfigError(Exception):
     """A setting is missing or invalid. ``str(error)`` is one line naming the variable."""
 
@@ -102,16 +122,9 @@ class Settings(BaseSettings):
         if value is None or not value.get_secret_value().strip():
             return None
         url = value.get_secret_value().strip()
-        parts = urlsplit(url)
-        # The password is never echoed: only the scheme and the host are named.
-        if parts.scheme not in _POSTGRES_SCHEMES:
-            raise ValueError(f"the scheme «{parts.scheme}://» is not postgresql://")
-        try:
-            host, _port = parts.hostname, parts.port  # .port raises on a non-numeric port
-        except ValueError:
-            raise ValueError("the port is not a number") from None
-        if not host and "host=" not in parts.query:
-            raise ValueError("it names no host")
+        problem = postgres_url_problem(url)
+        if problem is not None:
+            raise ValueError(problem)
         return SecretStr(url)
 
     @property

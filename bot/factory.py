@@ -86,7 +86,7 @@ async def open_storage(settings: Settings) -> Storage:
 
 
 async def _open_postgres(url: str) -> Storage:
-    where = _server_of(url)
+    where = server_of(url)
     try:
         return await store.open_storage(database_url=url, database_path=Path())
     except SchemaTooNewError as error:
@@ -101,7 +101,7 @@ async def _open_postgres(url: str) -> Storage:
         ) from None
 
 
-def _server_of(url: str) -> str:
+def server_of(url: str) -> str:
     """``host:port/db`` of a PostgreSQL URL: what an error may show (never the password)."""
     parts = urlsplit(url)
     try:

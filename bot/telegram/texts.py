@@ -518,3 +518,14 @@ MODE_BUTTONS: Final[dict[DeliveryMode, str]] = {
     DeliveryMode.INSTANT: "⚡ Сразу",
     DeliveryMode.OFF: "🔕 По запросу",
 }
+
+# ---------------------------------------------------------------- command line: PostgreSQL
+
+BACKUP_PG_HINT: Final = (
+    "База в PostgreSQL (DATABASE_URL): копию делает pg_dump, пароль он берёт из PGPASSWORD"
+    " или ~/.pgpass:\n  {dump}\nВосстановление: pg_restore --dbname=<URL пустой базы> <файл>"
+)
+MIGRATE_PROGRESS: Final = "перенос: {table} — {rows} строк"
+MIGRATE_DONE: Final = (
+    "Готово: перенесено в {target}: {summary}. Укажите DATABASE_URL и запустите бота."
+)
