@@ -1,8 +1,10 @@
 """The whole bot against the fake Bot API server: a real Bot and Dispatcher polling it, a
-real migrated SQLite file, real NLP objects (built once per session).
+real migrated database, real NLP objects (built once per session).
 
 ``running_app`` starts the application exactly as ``depesha run`` does, through
 ``bot.factory.build_application``, with test seams for the clock, throttling and retries.
+The ``app`` fixture runs every conversation twice: on a SQLite file and on a fresh
+database of the tests' PostgreSQL server (``DATABASE_URL``), through the same factory.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from bot.telegram.retry import RetryMiddleware, RetryPolicy
 from storage.models import NewRelease, SourceConfig
 from storage.store import Storage
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
+from tests.pg_server import create_database, drop_database
 
 #: Monday 10 March 2025, 06:00 UTC = 11:00 in Almaty: times are data here.
 START = datetime(2025, 3, 10, 6, 0, tzinfo=UTC)
@@ -171,9 +174,10 @@ async def running_app(
     tg: FakeTelegram | None = None,
     admin_ids: frozenset[int] = frozenset({ADMIN_ID}),
     throttle: ThrottlingMiddleware | None = None,
+    database_url: str | None = None,
 ) -> AsyncIterator[App]:
     """Build the whole application from its composition root against a fake Bot API
-    server, and poll it."""
+    server, and poll it; on PostgreSQL when ``database_url`` is given, else SQLite."""
     own_server = tg is None
     server = tg or FakeTelegram()
     if own_server:
@@ -188,6 +192,7 @@ async def running_app(
         telegram_api_url=server.base_url,
         admin_ids=admin_ids,
         database_path=tmp_path / "bot.sqlite3",
+        database_url=database_url,
         default_timezone="Asia/Almaty",
         default_digest_time="09:00",
     )
@@ -223,8 +228,23 @@ async def running_app(
 
 
 @pytest.fixture
-async def app(tmp_path: Path, nlp: NLP) -> AsyncIterator[App]:
-    async with running_app(tmp_path, nlp) as running:
+async def database_url(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+    """None for SQLite; for PostgreSQL the URL of a fresh database, dropped afterwards
+    (after the app that uses it has closed its connections)."""
+    if backend == "sqlite":
+        yield None
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = await create_database(server)
+    try:
+        yield url
+    finally:
+        await drop_database(server, url)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, nlp: NLP, database_url: str | None) -> AsyncIterator[App]:
+    async with running_app(tmp_path, nlp, database_url=database_url) as running:
         yield running
 
 
