@@ -33,7 +33,7 @@ from bot.digest.schedule import parse_local_time
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import AsyncSummarizer, IngestPipeline
 from bot.ingest.service import IngestService
-from bot.leader import Leadership, replica_name
+from bot.leader import TAKEOVER_SETTLE_SECONDS, Leadership, replica_name
 from bot.nlp.analyzer import Analyzer
 from bot.nlp.llm import LLMSummarizer
 from bot.nlp.morph import Morphology
@@ -54,6 +54,7 @@ from bot.telegram.retry import RetryMiddleware
 from bot.telegram.setup import create_bot, create_dispatcher
 from storage import store
 from storage.errors import SchemaTooNewError
+from storage.models import Backend
 from storage.store import Storage
 
 log = logging.getLogger(__name__)
@@ -330,7 +331,12 @@ async def build_application(
         if recovered:
             log.info("re-sent %d message(s) left claimed by the previous leader", recovered)
 
-    leadership = Leadership(storage.leader_lock(), on_elected=take_over)
+    replicated = storage.backend is Backend.POSTGRESQL
+    leadership = Leadership(
+        storage.leader_lock(),
+        on_elected=take_over,
+        settle_seconds=TAKEOVER_SETTLE_SECONDS if replicated else 0.0,
+    )
     metrics.watch_leader(replica_name(), lambda: leadership.is_leader)
 
     async def forget_stale_conversations() -> None:

@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 #: database needs to notice the lost connection (immediate for a killed process).
 DEFAULT_CHECK_SECONDS: Final = 15.0
 
+#: A replica elected on a live replica set waits this long before its first send: the
+#: previous leader may have sent to a chat a moment before it died, and Telegram's window
+#: of one message per chat per second (and 30/s overall) still counts that send.
+TAKEOVER_SETTLE_SECONDS: Final = 1.1
+
 Callback = Callable[[], Awaitable[None]]
 
 
@@ -44,7 +49,8 @@ class Leadership:
     """Keeps trying to lead; tells the jobs whether this replica is the leader.
 
     ``on_elected`` runs each time this replica becomes the leader (re-sending what the
-    previous leader left claimed); ``on_deposed`` each time it stops being the leader.
+    previous leader left claimed), ``settle_seconds`` after the election (see
+    ``TAKEOVER_SETTLE_SECONDS``); ``on_deposed`` each time it stops being the leader.
     """
 
     def __init__(
@@ -54,11 +60,13 @@ class Leadership:
         on_elected: Callback | None = None,
         on_deposed: Callback | None = None,
         check_seconds: float = DEFAULT_CHECK_SECONDS,
+        settle_seconds: float = 0.0,
     ) -> None:
         self._lock = lock
         self._on_elected = on_elected
         self._on_deposed = on_deposed
         self._check_seconds = check_seconds
+        self._settle_seconds = settle_seconds
         self._leader = False
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Condition()
@@ -87,6 +95,8 @@ class Leadership:
         self._leader = leader
         log.warning("this replica %s the leader", "is now" if leader else "is no longer")
         callback = self._on_elected if leader else self._on_deposed
+        if leader and self._settle_seconds:
+            await asyncio.sleep(self._settle_seconds)
         if callback is not None:
             try:
                 await callback()
