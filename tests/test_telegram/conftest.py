@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import Application
 from bot.config import Settings
 from bot.factory import build_application
 from bot.nlp.analyzer import Analyzer
@@ -102,8 +103,16 @@ class App:
     ingest: Ingest
     throttle: ThrottlingMiddleware
     chats: ChatService
+    application: Application
+    polling: asyncio.Task[None]
     source_id: int = 0
     _releases: int = field(default=0)
+
+    async def stop_polling(self) -> None:
+        """Stop receiving updates (the app stays open): another replica takes them."""
+        if not self.polling.done():
+            await self.application.dispatcher.stop_polling()
+            await self.polling
 
     async def say(
         self,
@@ -216,12 +225,22 @@ async def running_app(
     # The scheduled jobs stay off: conversations drive time through the fake clock.
     await application.start(jobs=False)
     polling = asyncio.create_task(application.run_polling(polling_timeout=1))
-    app = App(server, storage, clock, nlp, ingest, throttle, application.chats, source_id)
+    app = App(
+        server,
+        storage,
+        clock,
+        nlp,
+        ingest,
+        throttle,
+        application.chats,
+        application,
+        polling,
+        source_id,
+    )
     try:
         yield app
     finally:
-        await application.dispatcher.stop_polling()
-        await polling
+        await app.stop_polling()
         await application.close()
         if own_server:
             await server.close()
