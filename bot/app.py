@@ -7,6 +7,7 @@ a fake Bot API server exactly as `depesha run` (bot/runners.py) starts it agains
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ from bot.telegram.webhook import (
     webhook_path,
     webhook_secret,
 )
+from storage.models import Backend
 from storage.store import Storage
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,12 @@ SHUTDOWN_SECONDS = 7.0
 #: The webhook and health servers listen on every interface: in Docker or behind a load
 #: balancer the traffic does not come from loopback.
 LISTEN_HOST = "0.0.0.0"
+
+
+def replica_webhook_secret(token: str) -> str:
+    """The webhook secret every replica of one bot derives alike when WEBHOOK_SECRET is not
+    set: a digest of the token (itself the bot's secret), never the token itself."""
+    return hashlib.sha256(b"depesha-webhook-secret:" + token.encode()).hexdigest()
 
 
 @dataclass
@@ -116,7 +124,12 @@ class Application:
         url = self.settings.webhook_url
         assert url is not None  # run_bot only comes here with WEBHOOK_URL set
         secret = self.settings.webhook_secret
-        secret_value = webhook_secret(secret.get_secret_value() if secret else None)
+        configured = secret.get_secret_value() if secret else None
+        if configured is None and self.storage.backend is Backend.POSTGRESQL:
+            # Replicas behind one URL must agree on the secret: a random one per start
+            # would let the last replica's setWebhook lock the others out.
+            configured = replica_webhook_secret(self.bot.token)
+        secret_value = webhook_secret(configured)
         app = create_ops_app(self.health, self.metrics)
         add_webhook_route(
             app, self.dispatcher, self.bot, path=webhook_path(url), secret=secret_value

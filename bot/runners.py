@@ -74,6 +74,13 @@ async def run_bot(settings: Settings) -> int:
                 if settings.webhook_url:
                     await _until_stopped(app.run_webhook(stop), stop)
                 else:
+                    if settings.postgres_url:
+                        # Telegram serves getUpdates to one poller at a time: a second
+                        # polling replica gets 409 Conflict in turns with the first.
+                        log.warning(
+                            "long polling with DATABASE_URL: run one replica, or set "
+                            "WEBHOOK_URL to run several behind a load balancer"
+                        )
                     await _poll_until(app, stop)
             log.info("stopping")
         except TelegramUnauthorizedError:
