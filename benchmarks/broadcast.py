@@ -1,9 +1,14 @@
 """Broadcast benchmark: N daily digests against a fake Bot API enforcing Telegram's limits.
 
-    python benchmarks/broadcast.py [--subscribers 10000] [--rate 30]
+    python benchmarks/broadcast.py [--backend sqlite|postgres|both] [--subscribers 10000]
+                                   [--rate 30] [--database-url postgresql://…]
 
-Seeds a real SQLite file with ~30 fresh releases and N subscribers (each following a
-couple of countries and a topic, so each digest holds a handful of items), runs the real
+Runs once per backend (default both, one after the other, with a side-by-side table at
+the end): a SQLite file in a temporary folder, and PostgreSQL — a throwaway server
+started from the binaries on this machine (tests/pg_server.py, durable settings) or the
+empty database at ``--database-url``. Seeds the database with ~30 fresh releases and N
+subscribers (each following a couple of countries and a topic, so each digest holds a
+handful of items), runs the real
 Broadcaster → Deliverer → RateLimiter → aiogram Bot against the fake server
 (tests/fakes/telegram_api.py, 30 messages/s overall and 1/s per chat enforced, answering
 429 beyond), and prints: messages/s achieved (target ≥ 28.5 at rate 30), 429 answers
@@ -45,6 +50,7 @@ from bot.digest.builder import Materials  # noqa: E402
 from bot.digest.ratelimit import RateLimiter  # noqa: E402
 from storage.models import NewRelease, SourceConfig, SubscriptionKind  # noqa: E402
 from storage.store import Storage  # noqa: E402
+from tests.pg_server import PgServer, start_server  # noqa: E402
 from tests.test_digest.factory import make_bot  # noqa: E402
 
 #: Telegram's limits, enforced by the fake server (messages/s overall, to one chat).
@@ -347,14 +353,43 @@ def explain_429(
     return head + "; ".join(reasons) + f"; {ours}; {server}"
 
 
-async def main(subscribers: int, rate: float, n_releases: int) -> int:
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What one backend's run printed, for the side-by-side table."""
+
+    rate: float
+    responses_429: int
+    duplicates: int
+    losses: int
+    wall: float
+    sent: int
+    cpu: float
+
+    def ok(self, rate: float) -> bool:
+        fast = self.rate >= 28.5 or rate < 30
+        return fast and self.responses_429 == 0 and not self.duplicates and not self.losses
+
+
+async def run(
+    backend: str, storage: Storage, subscribers: int, rate: float, n_releases: int
+) -> Figures:
+    """Seed ``storage`` (empty, opened by the caller, closed here), broadcast, print."""
+    try:
+        return await _broadcast(backend, storage, subscribers, rate, n_releases)
+    finally:
+        await storage.close()
+
+
+async def _broadcast(
+    backend: str, storage: Storage, subscribers: int, rate: float, n_releases: int
+) -> Figures:
     now = datetime.now(UTC)
+    tag = f"[{backend}]"
     with tempfile.TemporaryDirectory() as folder:
-        storage = await Storage.open(Path(folder) / "broadcast.sqlite3")
         seed_started = time.monotonic()
         expected = await seed(storage, subscribers, n_releases, now)
         print(
-            f"seeded {subscribers} subscribers, {n_releases} releases"
+            f"{tag} seeded {subscribers} subscribers, {n_releases} releases"
             f" in {time.monotonic() - seed_started:.1f} s"
         )
         server = await TelegramProcess.start(OVERALL_PER_SECOND, PER_CHAT_PER_SECOND)
@@ -399,12 +434,11 @@ async def main(subscribers: int, rate: float, n_releases: int) -> int:
         responses_429 = report["responses_429"]
         refused_429 = [r for r in report["refusals"] if r["status"] == 429]
         cpu, pages = await compose_cpu(storage, now)
-        await storage.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n_accepted = len(accepted)
-    print(f"messages sent: {sent} ({n_accepted} accepted by the server) in {wall:.1f} s")
-    print(f"messages/s achieved: {rate_achieved:.2f} (target ≥ {0.95 * 30:.1f})")
-    print(f"429 answers: {responses_429} (target 0)")
+    print(f"{tag} messages sent: {sent} ({n_accepted} accepted by the server) in {wall:.1f} s")
+    print(f"{tag} messages/s achieved: {rate_achieved:.2f} (target ≥ {0.95 * 30:.1f})")
+    print(f"{tag} 429 answers: {responses_429} (target 0)")
     for refusal in refused_429:
         print(
             explain_429(
@@ -417,31 +451,82 @@ async def main(subscribers: int, rate: float, n_releases: int) -> int:
                 started=started,
             )
         )
-    print(f"duplicates: {duplicates}, losses: {losses} (target 0)")
+    print(f"{tag} duplicates: {duplicates}, losses: {losses} (target 0)")
     print(
-        f"compose+render CPU for {subscribers} digests ({pages} messages):"
+        f"{tag} compose+render CPU for {subscribers} digests ({pages} messages):"
         f" {cpu:.2f} s (target ≤ 5 s)"
     )
     print(
-        "compose+render CPU inside the live broadcast (thread time):"
+        f"{tag} compose+render CPU inside the live broadcast (thread time):"
         f" {service.compose_cpu_seconds:.2f} s"
     )
-    print(f"lag behind schedule, max: {deliverer.stats.lag_seconds_max:.0f} s")
-    print(f"limiter: schedule restarts (senders not ready) {limiter.idle_turns}")
+    print(f"{tag} lag behind schedule, max: {deliverer.stats.lag_seconds_max:.0f} s")
+    print(f"{tag} limiter: schedule restarts (senders not ready) {limiter.idle_turns}")
     print(
-        f"peak memory (max RSS): {broadcast_peak_mb:.0f} MB during the broadcast,"
+        f"{tag} peak memory (max RSS): {broadcast_peak_mb:.0f} MB during the broadcast,"
         f" {peak_mb:.0f} MB after preloading every digest's inputs for the CPU pass"
     )
     stalls = report["stalls"]
     longest = max((seconds for _, seconds in stalls), default=0.0)
     print(
-        f"fake Bot API server (own process, not counted above): peak memory"
+        f"{tag} fake Bot API server (own process, not counted above): peak memory"
         f" {report['max_rss_mb']:.0f} MB, CPU {report['cpu_s']:.1f} s,"
         f" loop stalls > 10 ms: {len(stalls)} (longest {longest * 1000:.0f} ms)"
     )
-    print(timing_line(limiter, accepted))
-    ok = rate_achieved >= 28.5 or rate < 30
-    ok = ok and responses_429 == 0 and duplicates == 0 and losses == 0 and cpu <= 5.0
+    print(tag, timing_line(limiter, accepted))
+    return Figures(rate_achieved, responses_429, duplicates, losses, wall, sent, cpu)
+
+
+async def run_sqlite(subscribers: int, rate: float, n_releases: int) -> Figures:
+    with tempfile.TemporaryDirectory(prefix="depesha-bench-") as folder:
+        storage = await Storage.open(Path(folder) / "broadcast.sqlite3")
+        return await run("sqlite", storage, subscribers, rate, n_releases)
+
+
+async def run_postgres(url: str, subscribers: int, rate: float, n_releases: int) -> Figures:
+    storage = await Storage.open_postgres(url)
+    if await storage.subscribers.count() or await storage.releases.count():
+        await storage.close()
+        raise SystemExit(f"{url} already holds data: give an empty database")
+    return await run("postgresql", storage, subscribers, rate, n_releases)
+
+
+def side_by_side(results: dict[str, Figures]) -> None:
+    names = list(results)
+    rows = [
+        ("messages/s", [f"{f.rate:.2f}" for f in results.values()], "≥ 28.5"),
+        ("429 answers", [str(f.responses_429) for f in results.values()], "0"),
+        ("duplicates", [str(f.duplicates) for f in results.values()], "0"),
+        ("losses", [str(f.losses) for f in results.values()], "0"),
+        ("messages sent", [str(f.sent) for f in results.values()], ""),
+        ("wall time, s", [f"{f.wall:.1f}" for f in results.values()], ""),
+        ("compose+render CPU, s", [f"{f.cpu:.2f}" for f in results.values()], "≤ 5"),
+    ]
+    print()
+    print(f"{'':24}" + "".join(f"{name:>14}" for name in names) + "   target")
+    for label, values, target in rows:
+        print(f"{label:24}" + "".join(f"{value:>14}" for value in values) + f"   {target}")
+
+
+def main(args: argparse.Namespace) -> int:
+    results: dict[str, Figures] = {}
+    if args.backend in ("sqlite", "both"):
+        results["sqlite"] = asyncio.run(run_sqlite(args.subscribers, args.rate, args.releases))
+    if args.backend in ("postgres", "both"):
+        server: PgServer | None = None
+        url = args.database_url
+        if url is None:
+            server = start_server(durable=True)
+            url = server.url("depesha_template")  # migrated and empty
+        try:
+            results["postgresql"] = asyncio.run(
+                run_postgres(url, args.subscribers, args.rate, args.releases)
+            )
+        finally:
+            if server is not None:
+                server.stop()
+    side_by_side(results)
+    ok = all(f.ok(args.rate) and f.cpu <= 5.0 for f in results.values())
     return 0 if ok else 1
 
 
@@ -450,5 +535,8 @@ if __name__ == "__main__":
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=30.0, help="BROADCAST_RATE")
     parser.add_argument("--releases", type=int, default=30)
-    args = parser.parse_args()
-    sys.exit(asyncio.run(main(args.subscribers, args.rate, args.releases)))
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument(
+        "--database-url", help="an empty PostgreSQL database (default: a throwaway server)"
+    )
+    sys.exit(main(parser.parse_args()))

@@ -7,6 +7,7 @@ a fake Bot API server exactly as `depesha run` (bot/runners.py) starts it agains
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.digest.broadcast import Broadcaster
 from bot.ingest.service import IngestService
+from bot.leader import Leadership
 from bot.nlp.toolkit import NlpToolkit
 from bot.ops.health import HealthChecker
 from bot.ops.metrics import Metrics
@@ -33,6 +35,7 @@ from bot.telegram.webhook import (
     webhook_path,
     webhook_secret,
 )
+from storage.models import Backend
 from storage.store import Storage
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,12 @@ SHUTDOWN_SECONDS = 7.0
 #: The webhook and health servers listen on every interface: in Docker or behind a load
 #: balancer the traffic does not come from loopback.
 LISTEN_HOST = "0.0.0.0"
+
+
+def replica_webhook_secret(token: str) -> str:
+    """The webhook secret every replica of one bot derives alike when WEBHOOK_SECRET is not
+    set: a digest of the token (itself the bot's secret), never the token itself."""
+    return hashlib.sha256(b"depesha-webhook-secret:" + token.encode()).hexdigest()
 
 
 @dataclass
@@ -67,6 +76,7 @@ class Application:
     chats: ChatService
     admin: AdminService
     scheduler: Scheduler
+    leadership: Leadership
     health: HealthChecker
     _runners: list[web.AppRunner] = field(default_factory=list)
     _closed: bool = False
@@ -74,18 +84,20 @@ class Application:
     # ------------------------------------------------------------------ life cycle
 
     async def start(self, *, jobs: bool = True) -> None:
-        """Everything but receiving updates: the command menu, re-sending what a crash
-        left claimed, the scheduled jobs (``jobs=False`` leaves them to the caller, as
-        conversation tests do) and the health port."""
+        """Everything but receiving updates: the command menu, the leader election (the
+        leader re-sends what a crash left claimed — with SQLite this process always
+        leads), the scheduled jobs (``jobs=False`` leaves them to the caller, as
+        conversation tests do; they run only while this replica leads) and the health
+        port."""
         try:
             await set_commands(self.bot, self.settings.admin_ids)
         except TelegramNetworkError as error:
             # Telegram unreachable at start is an outage, not a configuration error: the
             # polling loop retries with backoff, and the menu is set on the next start.
             log.warning("command menu not set, Telegram unreachable: %s", error)
-        recovered = await self.digests.recover()
-        if recovered:
-            log.info("re-sent %d message(s) claimed before the last stop", recovered)
+        await self.leadership.start()
+        if not self.leadership.is_leader:
+            log.info("another replica leads: this one answers updates and stands by")
         if jobs:
             self.scheduler.start()
         if self.settings.health_port and not self.settings.webhook_url:
@@ -112,7 +124,12 @@ class Application:
         url = self.settings.webhook_url
         assert url is not None  # run_bot only comes here with WEBHOOK_URL set
         secret = self.settings.webhook_secret
-        secret_value = webhook_secret(secret.get_secret_value() if secret else None)
+        configured = secret.get_secret_value() if secret else None
+        if configured is None and self.storage.backend is Backend.POSTGRESQL:
+            # Replicas behind one URL must agree on the secret: a random one per start
+            # would let the last replica's setWebhook lock the others out.
+            configured = replica_webhook_secret(self.bot.token)
+        secret_value = webhook_secret(configured)
         app = create_ops_app(self.health, self.metrics)
         add_webhook_route(
             app, self.dispatcher, self.bot, path=webhook_path(url), secret=secret_value
@@ -138,6 +155,8 @@ class Application:
         self._closed = True
         await self.digests.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
         await self.scheduler.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
+        # Given up only now that nothing sends: another replica takes over at once.
+        await self.leadership.stop()
         for runner in self._runners:
             await runner.cleanup()
         await self.ingest.close()

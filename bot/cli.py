@@ -71,10 +71,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup = commands.add_parser(
         "backup",
-        help="copy the live database to PATH with SQLite's online backup",
-        description="Copy DATABASE_PATH to PATH while the bot keeps running.",
+        help="copy the live database to PATH (SQLite); print the pg_dump command (PostgreSQL)",
+        description="Copy DATABASE_PATH to PATH while the bot keeps running. With "
+        "DATABASE_URL, print the pg_dump command that backs the PostgreSQL database up.",
     )
-    backup.add_argument("path", help="where to write the copy")
+    backup.add_argument(
+        "path", nargs="?", default=None, help="where to write the copy (or the dump)"
+    )
+    migrate = commands.add_parser(
+        "migrate-to-postgres",
+        help="move the SQLite database at DATABASE_PATH into an empty PostgreSQL database",
+        description="Copy subscribers, subscriptions, sources, releases, the delivery "
+        "ledger and conversation states from DATABASE_PATH into the empty PostgreSQL "
+        "database at --to, in one transaction (nothing half-copied on failure). Stop the "
+        "bot first; then set DATABASE_URL to the same URL and start it again.",
+    )
+    migrate.add_argument(
+        "--to", required=True, metavar="URL", help="postgresql://user:password@host:5432/db"
+    )
     return parser
 
 
@@ -128,4 +142,6 @@ def _dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int
         return asyncio.run(runners.run_ingest(settings, once=args.once))
     if command == "backup":
         return asyncio.run(runners.run_backup(settings, args.path))
+    if command == "migrate-to-postgres":
+        return asyncio.run(runners.run_migrate_to_postgres(settings, args.to))
     raise AssertionError(f"unhandled command {command}")

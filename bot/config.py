@@ -28,6 +28,8 @@ _TOKEN_SHAPE: Final = re.compile(r"\d+:[A-Za-z0-9_-]+")
 #: Host names that never leave the operator's network: a Bot API server there may speak
 #: plain http, and so may the webhook it posts to (DESIGN §7.1 "Inbound").
 _LOCAL_SUFFIXES: Final = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
+#: What asyncpg (and libpq) accept as a PostgreSQL connection URL.
+_POSTGRES_SCHEMES: Final = ("postgresql", "postgres")
 
 
 def is_local_host(url: str) -> bool:
@@ -42,6 +44,26 @@ def is_local_host(url: str) -> bool:
     except ValueError:
         return host == "localhost" or "." not in host or host.endswith(_LOCAL_SUFFIXES)
     return address.is_loopback or address.is_private or address.is_link_local
+
+
+def postgres_url_problem(url: str) -> str | None:
+    """What is wrong with a PostgreSQL URL (None when it is well-formed). The password is
+    never part of the answer: only the scheme is named."""
+    parts = urlsplit(url)
+    if parts.scheme not in _POSTGRES_SCHEMES:
+        return (
+            f"the scheme «{parts.scheme}://» is not postgresql://"
+            if parts.scheme
+            else ("it is not a postgresql:// URL")
+        )
+    try:
+        host = parts.hostname
+        _ = parts.port  # raises for a port that is not a number
+    except ValueError:
+        return "its port is not a number"
+    if not host and "host=" not in parts.query:
+        return "it names no host"
+    return None
 
 
 class ConfigError(Exception):
@@ -63,6 +85,8 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     database_path: Path = Path("data/depesha.sqlite3")
+    #: PostgreSQL instead of SQLite (DESIGN §8); a secret, since it carries the password.
+    database_url: SecretStr | None = None
     sources_file: Path = BUNDLED_SOURCES
     ingest_interval_minutes: int = Field(default=15, ge=1, le=24 * 60)
     default_timezone: str = "Asia/Almaty"
@@ -91,6 +115,22 @@ class Settings(BaseSettings):
             # The value is a secret, even a mistyped one: it is never echoed.
             raise ValueError("it is not shaped like a bot token")
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        url = value.get_secret_value().strip()
+        problem = postgres_url_problem(url)
+        if problem is not None:
+            raise ValueError(problem)
+        return SecretStr(url)
+
+    @property
+    def postgres_url(self) -> str | None:
+        """DATABASE_URL's value, or None for SQLite."""
+        return self.database_url.get_secret_value() if self.database_url else None
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -165,6 +205,7 @@ class Settings(BaseSettings):
 #: How to fix each variable, shown after the error.
 _FIXES = {
     "bot_token": "copy the token from @BotFather, e.g. BOT_TOKEN=123456:ABC-DEF1234ghIkl",
+    "database_url": "use postgresql://user:password@host:5432/dbname, or leave it empty for SQLite",
     "admin_ids": "use comma-separated numeric ids, e.g. ADMIN_IDS=12345,67890",
     "default_timezone": "use an IANA zone name, e.g. DEFAULT_TIMEZONE=Asia/Almaty",
     "default_digest_time": "use HH:MM, e.g. DEFAULT_DIGEST_TIME=09:00",

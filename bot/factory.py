@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 import threading
 from datetime import time as dt_time
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiogram import Bot
 
@@ -30,6 +33,7 @@ from bot.digest.schedule import parse_local_time
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import AsyncSummarizer, IngestPipeline
 from bot.ingest.service import IngestService
+from bot.leader import TAKEOVER_SETTLE_SECONDS, Leadership, replica_name
 from bot.nlp.analyzer import Analyzer
 from bot.nlp.llm import LLMSummarizer
 from bot.nlp.morph import Morphology
@@ -44,11 +48,16 @@ from bot.services.reading import ReadingService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.timezones import TimezoneResolver
 from bot.telegram import texts
+from bot.telegram.fsm_storage import DatabaseFsmStorage
 from bot.telegram.middlewares import ThrottlingMiddleware
 from bot.telegram.retry import RetryMiddleware
 from bot.telegram.setup import create_bot, create_dispatcher
+from storage import store
 from storage.errors import SchemaTooNewError
+from storage.models import Backend
 from storage.store import Storage
+
+log = logging.getLogger(__name__)
 
 #: The ingest job runs every minute and polls only the sources whose own next-poll time
 #: has come (INGEST_INTERVAL_MINUTES, a source's override, or its failure back-off), so
@@ -57,20 +66,50 @@ INGEST_JOB_MINUTES = 1
 
 
 async def open_storage(settings: Settings) -> Storage:
-    """The storage backend the settings name, opened and migrated; a bad setting is one
-    ``ConfigError`` line. The one place a second backend plugs in."""
+    """The storage backend the settings name (PostgreSQL at DATABASE_URL, else the SQLite
+    file at DATABASE_PATH), opened and migrated; a bad setting or an unreachable server is
+    one ``ConfigError`` line naming the variable."""
+    url = settings.postgres_url
+    if url is not None:
+        return await _open_postgres(url)
     path = settings.database_path
     # Refused here: a failed aiosqlite connect finishes in its thread after the loop is gone.
     if path.is_dir():
         raise ConfigError(f"DATABASE_PATH {path} cannot be opened: it is a directory")
     try:
-        return await Storage.open(path)
+        return await store.open_storage(database_url=None, database_path=path)
     except SchemaTooNewError as error:
         raise ConfigError(f"DATABASE_PATH {path}: {error}; upgrade Депеша") from None
     # A directory, an unreadable or a non-SQLite file: the setting is wrong, say so in one
     # line instead of a traceback.
     except (OSError, sqlite3.Error) as error:
         raise ConfigError(f"DATABASE_PATH {path} cannot be opened: {error}") from None
+
+
+async def _open_postgres(url: str) -> Storage:
+    where = server_of(url)
+    try:
+        return await store.open_storage(database_url=url, database_path=Path())
+    except SchemaTooNewError as error:
+        raise ConfigError(f"DATABASE_URL {where}: {error}; upgrade Депеша") from None
+    # Refused, unknown host, wrong password, missing database, a failed migration:
+    # asyncpg raises a dozen exception types for these, and each is the same answer at
+    # start-up — the setting or the server is wrong — so it is one line, not a traceback.
+    except Exception as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ConfigError(
+            f"DATABASE_URL {where}: the server cannot be reached or migrated: {reason}"
+        ) from None
+
+
+def server_of(url: str) -> str:
+    """``host:port/db`` of a PostgreSQL URL: what an error may show (never the password)."""
+    parts = urlsplit(url)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.hostname or 'localhost'}{port}{parts.path}"
 
 
 async def load_language() -> NlpToolkit:
@@ -274,7 +313,9 @@ async def build_application(
         )
 
     admin = AdminService(storage, clock=clock, trigger_ingest=trigger_ingest or ingest_all)
+    fsm = DatabaseFsmStorage(storage, clock=clock)
     dispatcher = create_dispatcher(
+        fsm=fsm,
         throttling=throttling,
         chats=chats,
         subscriptions=subscriptions,
@@ -283,8 +324,32 @@ async def build_application(
         admin_ids=settings.admin_ids,
         clock=clock,
     )
+
+    async def take_over() -> None:
+        # The previous leader's claims (or, with SQLite, the last run's) are sent again.
+        recovered = await digests.recover()
+        if recovered:
+            log.info("re-sent %d message(s) left claimed by the previous leader", recovered)
+
+    replicated = storage.backend is Backend.POSTGRESQL
+    leadership = Leadership(
+        storage.leader_lock(),
+        on_elected=take_over,
+        settle_seconds=TAKEOVER_SETTLE_SECONDS if replicated else 0.0,
+    )
+    metrics.watch_leader(replica_name(), lambda: leadership.is_leader)
+
+    async def forget_stale_conversations() -> None:
+        forgotten = await fsm.forget_stale()
+        if forgotten:
+            log.info("forgot %d abandoned conversation state(s)", forgotten)
+
     scheduler = Scheduler(
-        tick=digests.tick, ingest=ingest.ingest_due, ingest_minutes=INGEST_JOB_MINUTES
+        tick=digests.tick,
+        ingest=ingest.ingest_due,
+        ingest_minutes=INGEST_JOB_MINUTES,
+        daily=forget_stale_conversations,
+        leading=lambda: leadership.is_leader,
     )
     return Application(
         settings=settings,
@@ -300,6 +365,7 @@ async def build_application(
         chats=chats,
         admin=admin,
         scheduler=scheduler,
+        leadership=leadership,
         health=HealthChecker(storage, metrics, clock, settings.ingest_interval_minutes),
     )
 

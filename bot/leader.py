@@ -18,8 +18,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
-from typing import Final, Protocol
+from typing import Final
+
+from storage.interface import LeaderLock
 
 log = logging.getLogger(__name__)
 
@@ -27,30 +31,26 @@ log = logging.getLogger(__name__)
 #: database needs to notice the lost connection (immediate for a killed process).
 DEFAULT_CHECK_SECONDS: Final = 15.0
 
+#: A replica elected on a live replica set waits this long before its first send: the
+#: previous leader may have sent to a chat a moment before it died, and Telegram's window
+#: of one message per chat per second (and 30/s overall) still counts that send.
+TAKEOVER_SETTLE_SECONDS: Final = 1.1
+
 Callback = Callable[[], Awaitable[None]]
 
 
-class LeaderLock(Protocol):
-    """What the storage backends provide (``Storage.leader_lock()``)."""
-
-    async def acquire(self) -> bool:
-        """Try to take the lock without waiting; True when this process holds it."""
-        ...
-
-    async def is_held(self) -> bool:
-        """True while the lock is still held (the connection behind it is alive)."""
-        ...
-
-    async def release(self) -> None:
-        """Give the lock up (idempotent)."""
-        ...
+def replica_name() -> str:
+    """``host-pid``: tells replicas apart in /metrics and logs (a container's host name
+    is its id, so two containers on one host still differ)."""
+    return f"{socket.gethostname()}-{os.getpid()}"
 
 
 class Leadership:
     """Keeps trying to lead; tells the jobs whether this replica is the leader.
 
     ``on_elected`` runs each time this replica becomes the leader (re-sending what the
-    previous leader left claimed); ``on_deposed`` each time it stops being the leader.
+    previous leader left claimed), ``settle_seconds`` after the election (see
+    ``TAKEOVER_SETTLE_SECONDS``); ``on_deposed`` each time it stops being the leader.
     """
 
     def __init__(
@@ -60,17 +60,20 @@ class Leadership:
         on_elected: Callback | None = None,
         on_deposed: Callback | None = None,
         check_seconds: float = DEFAULT_CHECK_SECONDS,
+        settle_seconds: float = 0.0,
     ) -> None:
         self._lock = lock
         self._on_elected = on_elected
         self._on_deposed = on_deposed
         self._check_seconds = check_seconds
+        self._settle_seconds = settle_seconds
         self._leader = False
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Condition()
 
     @property
     def is_leader(self) -> bool:
+        """Whether this replica led at the last check (what the jobs look at)."""
         return self._leader
 
     async def check(self) -> bool:
@@ -92,6 +95,8 @@ class Leadership:
         self._leader = leader
         log.warning("this replica %s the leader", "is now" if leader else "is no longer")
         callback = self._on_elected if leader else self._on_deposed
+        if leader and self._settle_seconds:
+            await asyncio.sleep(self._settle_seconds)
         if callback is not None:
             try:
                 await callback()
@@ -132,16 +137,3 @@ class Leadership:
             await self._lock.release()
         except Exception:
             log.exception("leader lock release failed")
-
-
-class AlwaysLeader:
-    """The lock of a single-instance backend (SQLite): this process always leads."""
-
-    async def acquire(self) -> bool:
-        return True
-
-    async def is_held(self) -> bool:
-        return True
-
-    async def release(self) -> None:
-        return None

@@ -1,9 +1,13 @@
-"""The periodic jobs — the minute digest tick and the ingest poll — on APScheduler 3.
+"""The periodic jobs (digest tick, ingest poll, daily clean-up) on APScheduler 3.
 
 This is the only module that imports apscheduler (untyped), so its ``Any`` stops here.
 Jobs are plain async callables supplied by bot/factory.py: the broadcaster's ``tick``
 and the ingest service's ``ingest_due``. Nothing
 happens at import time; ``start()`` needs a running event loop.
+
+With replicas every process runs the schedule, but each job first asks ``leading()``
+(the replica's ``Leadership``) and does nothing on a replica that does not lead: only one
+process polls, ticks and sends, and another takes over the next minute when it dies.
 
 Shutdown order in the app: ``await broadcaster.shutdown()`` (deliveries stop taking
 work and finish what is on the wire), then ``await scheduler.shutdown()``, which stops
@@ -29,6 +33,11 @@ Job = Callable[[], Awaitable[object]]
 
 TICK_JOB_ID: Final = "digest-tick"
 INGEST_JOB_ID: Final = "ingest"
+DAILY_JOB_ID: Final = "daily-cleanup"
+
+#: The daily clean-up runs at this UTC hour: a quiet time for most of the subscribers of
+#: a Russian-language bot (09:00 in Almaty is 04:00 UTC; 03:00 UTC is night in Moscow).
+DAILY_HOUR_UTC: Final = 1
 
 #: A tick that could not start on time (the loop was busy, the host slept) may still
 #: start this late: within the same minute it does the same work. Later than that the
@@ -42,7 +51,9 @@ class Scheduler:
     """Runs ``tick`` at the start of every minute and ``ingest`` every ``ingest_minutes``.
 
     ``ingest`` None leaves the ingest job out (tests, a digest-only process).
-    ``ingest_first_run`` is when the first poll happens (default: at start).
+    ``ingest_first_run`` is when the first poll happens (default: at start). ``daily``
+    runs once a day at ``DAILY_HOUR_UTC`` (old FSM conversations are forgotten).
+    ``leading`` is asked before every run; a job whose replica does not lead is skipped.
     """
 
     def __init__(
@@ -52,6 +63,8 @@ class Scheduler:
         ingest: Job | None,
         ingest_minutes: int,
         ingest_first_run: datetime | None = None,
+        daily: Job | None = None,
+        leading: Callable[[], bool] = lambda: True,
     ) -> None:
         if ingest_minutes < 1:
             raise ValueError(f"ingest interval must be at least 1 minute, got {ingest_minutes}")
@@ -59,6 +72,8 @@ class Scheduler:
         self._ingest = ingest
         self._ingest_minutes = ingest_minutes
         self._ingest_first_run = ingest_first_run
+        self._daily = daily
+        self._leading = leading
         self._scheduler: Any = None
         self._running: set[asyncio.Task[object]] = set()
 
@@ -102,6 +117,16 @@ class Scheduler:
                 # the same releases; a slow poll just delays the next one.
                 max_instances=1,
             )
+        if self._daily is not None:
+            scheduler.add_job(
+                self._wrap(DAILY_JOB_ID, self._daily),
+                CronTrigger(hour=DAILY_HOUR_UTC, minute=7, timezone=UTC),
+                id=DAILY_JOB_ID,
+                # A host asleep at that hour cleans up when it wakes, the same day.
+                misfire_grace_time=12 * 3600,
+                coalesce=True,
+                max_instances=1,
+            )
         scheduler.start()
         self._scheduler = scheduler
         log.info(
@@ -132,9 +157,12 @@ class Scheduler:
 
     def _wrap(self, name: str, job: Job) -> Callable[[], Awaitable[None]]:
         """The coroutine APScheduler runs: the job in a task of ours, shielded from
-        APScheduler's cancel-on-shutdown, its failure logged instead of lost."""
+        APScheduler's cancel-on-shutdown, its failure logged instead of lost; nothing at
+        all on a replica that does not lead."""
 
         async def run() -> None:
+            if not self._leading():
+                return  # another replica leads: it runs this job
             task: asyncio.Task[object] = asyncio.create_task(_logged(name, job), name=name)
             self._running.add(task)
             task.add_done_callback(self._running.discard)

@@ -156,11 +156,15 @@ class Broadcaster:
         batches are given back; a paused one's wait for ``/resume``.
         """
         now = self._clock()
-        pending = await self._storage.deliveries.pending()
+        cutoff = None if older_than is None else now - older_than
+        # Taken, not just read: the batches are restamped in the same transaction (rows
+        # another replica is taking are skipped), so two senders never re-send one batch.
+        async with self._storage.transaction() as tx:
+            pending = await self._storage.deliveries.take_pending(
+                tx, claimed_before=cutoff, now=now
+            )
         by_subscriber: dict[int, list[PendingBatch]] = {}
         for batch in pending:
-            if older_than is not None and batch.claimed_at > now - older_than:
-                continue
             if batch.batch in self._in_flight or batch.subscriber_id in self._workers.busy:
                 continue
             by_subscriber.setdefault(batch.subscriber_id, []).append(batch)

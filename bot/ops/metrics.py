@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
@@ -59,6 +59,23 @@ class _DeliveryCollector(Collector):
         yield lag
 
 
+class _LeaderCollector(Collector):
+    """Whether this replica runs the scheduled jobs, read at scrape time."""
+
+    def __init__(self, replica: str, leading: Callable[[], bool]) -> None:
+        self._replica = replica
+        self._leading = leading
+
+    def collect(self) -> Iterator[Any]:
+        gauge = GaugeMetricFamily(
+            "depesha_leader",
+            "1 on the replica that runs the scheduled jobs and sends, 0 on the others.",
+            labels=["replica"],
+        )
+        gauge.add_metric([self._replica], 1.0 if self._leading() else 0.0)
+        yield gauge
+
+
 class Metrics:
     """The figures an operator watches: ingestion, delivery, failures, lag."""
 
@@ -90,6 +107,10 @@ class Metrics:
     def watch_deliveries(self, stats: DeliveryStats) -> None:
         """Expose the deliverer's counters (call once, with the process's deliverer)."""
         self.registry.register(_DeliveryCollector(stats))
+
+    def watch_leader(self, replica: str, leading: Callable[[], bool]) -> None:
+        """Expose ``depesha_leader{replica=…}`` (call once, with the process's Leadership)."""
+        self.registry.register(_LeaderCollector(replica, leading))
 
     def render(self) -> bytes:
         """The text exposition format served at /metrics."""

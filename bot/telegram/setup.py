@@ -11,7 +11,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.strategy import FSMStrategy
 from aiogram.types import BotCommand, BotCommandScopeChat
 
@@ -54,14 +55,23 @@ def create_dispatcher(
     admin: AdminService,
     admin_ids: frozenset[int],
     clock: Clock,
+    fsm: BaseStorage,
     throttling: ThrottlingMiddleware | None = None,
 ) -> Dispatcher:
     """The Dispatcher with every router and middleware; the services become the keyword
     arguments handlers declare as typed parameters (``admin_ids`` from ADMIN_IDS).
 
-    FSM state (the "type a country" prompts) lives in memory, per user per forum topic.
+    FSM state (the "type a country" prompts) lives in ``fsm`` — the database, so that any
+    replica continues a conversation — per user per forum topic. One user's updates are
+    handled one at a time in this process: reading and clearing a prompt's state awaits
+    the database, and thirty quick messages handled at once would all find the prompt
+    open and each get an answer.
     """
-    dp = Dispatcher(storage=MemoryStorage(), fsm_strategy=FSMStrategy.USER_IN_TOPIC)
+    dp = Dispatcher(
+        storage=fsm,
+        fsm_strategy=FSMStrategy.USER_IN_TOPIC,
+        events_isolation=SimpleEventIsolation(),
+    )
     dp.workflow_data.update(
         chats=chats,
         subscriptions=subscriptions,

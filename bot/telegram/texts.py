@@ -563,3 +563,15 @@ def day_text(template: str, subscriber: Subscriber, every: str) -> str:
     if subscriber.mode is not DeliveryMode.WEEKLY and template is DAY_SET:
         text += DAY_NOT_WEEKLY.format(mode=MODE_LABELS[subscriber.mode])
     return text
+
+
+# ---------------------------------------------------------------- command line: PostgreSQL
+
+BACKUP_PG_HINT: Final = (
+    "База в PostgreSQL (DATABASE_URL): копию делает pg_dump, пароль он берёт из PGPASSWORD"
+    " или ~/.pgpass:\n  {dump}\nВосстановление: pg_restore --dbname=<URL пустой базы> <файл>"
+)
+MIGRATE_PROGRESS: Final = "перенос: {table} — {rows} строк"
+MIGRATE_DONE: Final = (
+    "Готово: перенесено в {target}: {summary}. Укажите DATABASE_URL и запустите бота."
+)

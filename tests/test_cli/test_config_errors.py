@@ -20,7 +20,7 @@ ENTRY_POINTS = {
     "python -m bot": [str(BIN / "python"), "-m", "bot"],
     "depesha": [str(BIN / "depesha")],
 }
-SUBCOMMANDS = ("run", "ingest", "enrich", "demo", "backup")
+SUBCOMMANDS = ("run", "ingest", "enrich", "demo", "backup", "migrate-to-postgres")
 EXIT_CONFIG = 2
 
 

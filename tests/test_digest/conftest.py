@@ -1,4 +1,8 @@
-"""Fixtures for digest tests: a migrated SQLite file, the fake Bot API, a real Bot, a clock."""
+"""Fixtures for digest tests: a migrated database, the fake Bot API, a real Bot, a clock.
+
+``storage`` is parametrized with the ``backend`` fixture: every delivery test runs on a
+SQLite file and on a fresh database of the tests' PostgreSQL server.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from bot.services.reading import ReadingService
 from bot.services.timezones import TimezoneResolver
 from storage.store import Storage
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
+from tests.pg_server import create_database, drop_database
 from tests.test_digest.factory import T0, make_bot
 
 NAMES = {"MX": "Мексика", "KZ": "Казахстан", "US": "США"}
@@ -43,10 +48,22 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "digest.sqlite3")
-    yield store
-    await store.close()
+async def storage(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Storage]:
+    if backend == "sqlite":
+        store = await Storage.open(tmp_path / "digest.sqlite3")
+        yield store
+        await store.close()
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = await create_database(server)
+    store = await Storage.open_postgres(url)
+    try:
+        yield store
+    finally:
+        await store.close()
+        await drop_database(server, url)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.app import Application
 from bot.digest.deliver import DeliveryStats
 from bot.factory import build_application
+from bot.leader import replica_name
 from bot.nlp.toolkit import NlpToolkit
 from bot.ops.metrics import Metrics
 from tests.fakes.site import PARAGRAPHS_BAKU, PARAGRAPHS_TASHKENT, FakeSite, article_page, rss2_feed
@@ -146,6 +147,24 @@ async def test_metrics_expose_every_figure(polling: Polling) -> None:
     assert _sample(families, "depesha_messages_sent_total") == 0
     assert _sample(families, "depesha_delivery_lag_seconds", which="max") == 0
     assert _sample(families, "depesha_subscribers_active") == 0
+
+
+async def test_metrics_say_this_replica_leads(polling: Polling) -> None:
+    families = await polling.metrics()
+    # SQLite: the one process always leads; its replica label is host-pid.
+    assert _sample(families, "depesha_leader", replica=replica_name()) == 1
+    assert families["depesha_leader"].type == "gauge"
+
+
+def test_leader_gauge_follows_the_election() -> None:
+    metrics = Metrics()
+    leading = False
+    metrics.watch_leader("web-2-17", lambda: leading)
+    families = {f.name: f for f in text_string_to_metric_families(metrics.render().decode())}
+    assert _sample(families, "depesha_leader", replica="web-2-17") == 0
+    leading = True
+    families = {f.name: f for f in text_string_to_metric_families(metrics.render().decode())}
+    assert _sample(families, "depesha_leader", replica="web-2-17") == 1
 
 
 async def test_ingest_grows_the_counters(polling: Polling) -> None:

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from bot.leader import AlwaysLeader, Leadership
+from bot.leader import Leadership
+from storage.fsm import SingleProcessLeader
 
 
 class SharedLock:
@@ -105,7 +106,7 @@ async def test_a_failing_callback_does_not_stop_the_election() -> None:
     async def broken() -> None:
         raise RuntimeError("recover failed")
 
-    leadership = Leadership(AlwaysLeader(), on_elected=broken, check_seconds=3600)
+    leadership = Leadership(SingleProcessLeader(), on_elected=broken, check_seconds=3600)
     await leadership.start()
     assert leadership.is_leader
     await leadership.stop()

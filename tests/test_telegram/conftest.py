@@ -1,8 +1,10 @@
 """The whole bot against the fake Bot API server: a real Bot and Dispatcher polling it, a
-real migrated SQLite file, real NLP objects (built once per session).
+real migrated database, real NLP objects (built once per session).
 
 ``running_app`` starts the application exactly as ``depesha run`` does, through
 ``bot.factory.build_application``, with test seams for the clock, throttling and retries.
+The ``app`` fixture runs every conversation twice: on a SQLite file and on a fresh
+database of the tests' PostgreSQL server (``DATABASE_URL``), through the same factory.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import Application
 from bot.config import Settings
 from bot.factory import build_application
 from bot.nlp.analyzer import Analyzer
@@ -34,6 +37,7 @@ from bot.telegram.retry import RetryMiddleware, RetryPolicy
 from storage.models import NewRelease, SourceConfig
 from storage.store import Storage
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
+from tests.pg_server import create_database, drop_database
 
 #: Monday 10 March 2025, 06:00 UTC = 11:00 in Almaty: times are data here.
 START = datetime(2025, 3, 10, 6, 0, tzinfo=UTC)
@@ -99,10 +103,18 @@ class App:
     ingest: Ingest
     throttle: ThrottlingMiddleware
     chats: ChatService
+    application: Application
+    polling: asyncio.Task[None]
     source_id: int = 0
     _releases: int = field(default=0)
     #: The application's broadcaster, for tests that run the scheduled job by hand.
     digests: Any = None
+
+    async def stop_polling(self) -> None:
+        """Stop receiving updates (the app stays open): another replica takes them."""
+        if not self.polling.done():
+            await self.application.dispatcher.stop_polling()
+            await self.polling
 
     async def say(
         self,
@@ -173,9 +185,10 @@ async def running_app(
     tg: FakeTelegram | None = None,
     admin_ids: frozenset[int] = frozenset({ADMIN_ID}),
     throttle: ThrottlingMiddleware | None = None,
+    database_url: str | None = None,
 ) -> AsyncIterator[App]:
     """Build the whole application from its composition root against a fake Bot API
-    server, and poll it."""
+    server, and poll it; on PostgreSQL when ``database_url`` is given, else SQLite."""
     own_server = tg is None
     server = tg or FakeTelegram()
     if own_server:
@@ -190,6 +203,7 @@ async def running_app(
         telegram_api_url=server.base_url,
         admin_ids=admin_ids,
         database_path=tmp_path / "bot.sqlite3",
+        database_url=database_url,
         default_timezone="Asia/Almaty",
         default_digest_time="09:00",
     )
@@ -213,21 +227,46 @@ async def running_app(
     # The scheduled jobs stay off: conversations drive time through the fake clock.
     await application.start(jobs=False)
     polling = asyncio.create_task(application.run_polling(polling_timeout=1))
-    app = App(server, storage, clock, nlp, ingest, throttle, application.chats, source_id)
+    app = App(
+        server,
+        storage,
+        clock,
+        nlp,
+        ingest,
+        throttle,
+        application.chats,
+        application,
+        polling,
+        source_id,
+    )
     app.digests = application.digests
     try:
         yield app
     finally:
-        await application.dispatcher.stop_polling()
-        await polling
+        await app.stop_polling()
         await application.close()
         if own_server:
             await server.close()
 
 
 @pytest.fixture
-async def app(tmp_path: Path, nlp: NLP) -> AsyncIterator[App]:
-    async with running_app(tmp_path, nlp) as running:
+async def database_url(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+    """None for SQLite; for PostgreSQL the URL of a fresh database, dropped afterwards
+    (after the app that uses it has closed its connections)."""
+    if backend == "sqlite":
+        yield None
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = await create_database(server)
+    try:
+        yield url
+    finally:
+        await drop_database(server, url)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, nlp: NLP, database_url: str | None) -> AsyncIterator[App]:
+    async with running_app(tmp_path, nlp, database_url=database_url) as running:
         yield running
 
 
