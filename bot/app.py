@@ -153,12 +153,20 @@ class Application:
         if self._closed:
             return
         self._closed = True
-        await self.digests.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
-        await self.scheduler.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
-        # Given up only now that nothing sends: another replica takes over at once.
-        await self.leadership.stop()
-        for runner in self._runners:
-            await runner.cleanup()
-        await self.ingest.close()
-        await self.bot.session.close()
-        await self.storage.close()
+        try:
+            await self.digests.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
+            await self.scheduler.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
+            # Given up only now that nothing sends: another replica takes over at once.
+            await self.leadership.stop()
+            for runner in self._runners:
+                await runner.cleanup()
+        finally:
+            # Sessions and connections close even when a step above failed or was
+            # cancelled: a leaked HTTP session or database connection outlives the loop.
+            try:
+                await self.ingest.close()
+            finally:
+                try:
+                    await self.bot.session.close()
+                finally:
+                    await self.storage.close()

@@ -455,6 +455,8 @@ class FakeTelegram:
         raw = dict(update)
         raw.setdefault("update_id", next(self._update_ids))
         if self.webhook_url:
+            if self._closing:  # a request still being answered while the server stops
+                return raw
             task = asyncio.get_running_loop().create_task(self._post_webhook(raw))
             self._webhook_tasks.add(task)
             task.add_done_callback(self._webhook_tasks.discard)
@@ -1216,6 +1218,10 @@ class FakeTelegram:
         }
 
     async def _post_webhook(self, update: dict[str, Any]) -> None:
+        # After close() has closed the client, a late delivery must not open a new one
+        # that nothing would close.
+        if self._closing:
+            return
         if self._client is None:
             self._client = aiohttp.ClientSession()
         headers = {}
