@@ -16,7 +16,6 @@ from storage.codec import (
     from_signed64,
     join_tags,
     phrases,
-    search_words,
     split_tags,
     to_signed64,
 )
@@ -27,20 +26,20 @@ from storage.postgres.tsvector import tsquery
 from storage.releases import SEARCH_WINDOW
 from storage.timeconv import to_utc_second, to_utc_second_required
 
-_SELECT = (
+_SELECT_COLUMNS = (
     "SELECT r.id, r.source_id, s.name AS source_name, r.url, r.canonical_url, r.guid,"
     " r.content_hash, r.title, r.text, r.published_at, r.ingested_at, r.language, r.summary,"
     " r.countries, r.primary_country, r.topics, r.fingerprint, r.cluster_id, r.notify"
-    " FROM releases r JOIN sources s ON s.id = r.source_id"
 )
+_SELECT = f"{_SELECT_COLUMNS} FROM releases r JOIN sources s ON s.id = r.source_id"
 
 #: Transaction-level advisory lock serialising release writers (any constant of ours):
 #: the duplicate check reads before it writes, and ids taken under the lock grow in
 #: commit order, as DESIGN §7.1's cursor wants.
 RELEASE_WRITER_KEY = 0x6465_7065_7368_6103  # "depesha" + 3
 
-#: The columns of a release row as COPY sends them (``search`` is ``encode_tsvector``'s
-#: input: the words, space-separated).
+#: The columns of a release row as COPY sends them (``search`` takes the search text:
+#: ``encode_tsvector`` cuts it into words inside the COPY encoder).
 RELEASE_COLUMNS = (
     "id", "source_id", "url", "canonical_url", "guid", "content_hash", "title", "text",
     "published_at", "ingested_at", "language", "summary", "countries", "primary_country",
@@ -122,7 +121,7 @@ class PgReleaseRepository:
                     to_signed64(r.fingerprint),
                     release_id if r.cluster_id is None else r.cluster_id,
                     r.notify,
-                    " ".join(search_words(r.search_text)),
+                    r.search_text or "",
                 )
             )
             country_rows.extend(
@@ -220,28 +219,29 @@ class PgReleaseRepository:
 
         # Every branch is bounded by the time floor, so the (tag, time) primary keys and
         # the time index do the narrowing; no floor at all when ``since`` is None (one
-        # statement per shape keeps each prepared plan simple).
-        floor = "" if since is None else f" AND {{column}} >= {arg(to_utc_second(since))}"
+        # statement per shape keeps each prepared plan simple). The branches give ids
+        # with their times, so the newest candidates are ordered before any release row
+        # is read, and only those rows are fetched and tested against the ledger.
+        floor = "" if since is None else f" AND ingested_at >= {arg(to_utc_second(since))}"
         candidates: list[str] = []
         if countries:
             candidates.append(
-                "SELECT release_id FROM release_countries"
-                f" WHERE country = ANY({arg(countries)}::text[])"
-                + floor.format(column="ingested_at")
+                "SELECT release_id AS id, ingested_at FROM release_countries"
+                f" WHERE country = ANY({arg(countries)}::text[]){floor}"
             )
         if topics:
             candidates.append(
-                "SELECT release_id FROM release_topics"
-                f" WHERE topic = ANY({arg(topics)}::text[])" + floor.format(column="ingested_at")
+                "SELECT release_id AS id, ingested_at FROM release_topics"
+                f" WHERE topic = ANY({arg(topics)}::text[]){floor}"
             )
         if keywords:
             candidates.append(
-                f"SELECT id FROM releases WHERE search @@ {arg(keywords)}::tsquery"
-                + floor.format(column="ingested_at")
+                f"SELECT id, ingested_at FROM releases WHERE search @@ {arg(keywords)}::tsquery"
+                + floor
             )
         if not candidates:
             return []
-        conditions = ["true" + floor.format(column="r.ingested_at")]
+        conditions = ["true"]
         if notify_only:
             conditions.append("r.notify")
         if undelivered_only:
@@ -258,9 +258,10 @@ class PgReleaseRepository:
         if excludes:
             conditions.append(f"NOT (r.search @@ {arg(excludes)}::tsquery)")
         sql = (
-            f"{_SELECT} WHERE r.id IN ({' UNION '.join(candidates)}) AND "
-            + " AND ".join(conditions)
-            + " ORDER BY r.ingested_at DESC, r.id DESC LIMIT $1"
+            f"{_SELECT_COLUMNS} FROM ({' UNION '.join(candidates)}) m"
+            " JOIN releases r ON r.id = m.id JOIN sources s ON s.id = r.source_id"
+            f" WHERE {' AND '.join(conditions)}"
+            " ORDER BY m.ingested_at DESC, m.id DESC LIMIT $1"
         )
         rows = await self._db.fetch(sql, *args)
         return [_to_release(row) for row in rows]

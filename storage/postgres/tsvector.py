@@ -16,8 +16,10 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from storage.codec import search_words
+
 #: PostgreSQL's limits (tsvector.h): positions past MAXENTRYPOS share the last one, a
-#: lexeme keeps at most MAXNUMPOS positions, and longer lexemes than MAXSTRLEN bytes are
+#: lexeme keeps at most MAXNUMPOS positions, and a word of MAXSTRLEN bytes or more is
 #: dropped — what to_tsvector does with them too.
 MAXENTRYPOS = (1 << 14) - 1
 MAXNUMPOS = 256
@@ -26,32 +28,51 @@ MAXSTRLEN = (1 << 11) - 1
 _COUNT = struct.Struct("!i")
 
 
-def encode_tsvector(words: str) -> bytes:
-    """Space-separated words → the binary tsvector (tsvectorrecv's input).
+def encode_tsvector(text: str) -> bytes:
+    """Search text → the binary tsvector of its words (tsvectorrecv's input).
 
-    On the hot path of every insert: one dict pass, one pack per lexeme; the server
-    sorts the lexemes (tsvectorrecv does when they arrive unsorted).
+    The words are ``storage.codec.search_words`` of ``text`` (so a space-joined list of
+    words gives the same vector). On the hot path of every insert, where it runs inside
+    asyncpg's COPY encoder while the server stores the rows before it: one dict pass and
+    one encode per vector. A lexeme's bytes and its position bytes are joined as one
+    string (the position bytes as surrogate escapes) and encoded once. Lexemes go in
+    tsvector order (code points order UTF-8 bytes alike), so tsvectorrecv, on the
+    server that is the bottleneck of a bulk load, need not sort them.
     """
-    tokens = words.split()
+    words = search_words(text)
+    if max(map(len, words), default=0) > _SAFE_CHARS:
+        # to_tsvector drops a word of MAXSTRLEN bytes or more and gives it no position.
+        words = [word for word in words if len(word.encode()) < MAXSTRLEN]
     positions: dict[str, list[int]] = {}
-    for position, word in enumerate(tokens, start=1):
-        found = positions.get(word)
+    get = positions.get
+    for position, word in enumerate(words, start=1):
+        found = get(word)
         if found is None:
             positions[word] = [position]
         else:
             found.append(position)
-    if len(tokens) > MAXENTRYPOS:
-        positions = {word: _clamped(found) for word, found in positions.items()}
-    parts = [_COUNT.pack(len(positions))]
+    if len(words) > MAXENTRYPOS:
+        return _encode_clamped(positions)
+    parts: list[str] = []
     append = parts.append
-    for word, found in positions.items():
-        lexeme = word.encode()
-        if len(lexeme) > MAXSTRLEN:
-            parts[0] = _COUNT.pack(_COUNT.unpack(parts[0])[0] - 1)
-            continue
-        kept = found[:MAXNUMPOS]
-        append(lexeme)
-        append(_packed(len(kept)).pack(0, len(kept), *kept))
+    for word in sorted(positions):
+        found = positions[word]
+        append(word)
+        if len(found) == 1:
+            append(_ONE_POSITION[found[0]])
+        else:
+            kept = found[:MAXNUMPOS]
+            append(_packed(len(kept)).pack(0, len(kept), *kept).decode(_BYTES, "surrogateescape"))
+    return _COUNT.pack(len(positions)) + "".join(parts).encode(_BYTES, "surrogateescape")
+
+
+def _encode_clamped(positions: dict[str, list[int]]) -> bytes:
+    """The rare vector of a text with more words than positions (MAXENTRYPOS)."""
+    parts = [_COUNT.pack(len(positions))]
+    for word in sorted(positions):
+        kept = _clamped(positions[word])[:MAXNUMPOS]
+        parts.append(word.encode())
+        parts.append(_packed(len(kept)).pack(0, len(kept), *kept))
     return b"".join(parts)
 
 
@@ -72,6 +93,18 @@ def _packed(count: int) -> struct.Struct:
     return packer
 
 
+#: Encoding of the wire string: UTF-8 for the lexemes; the position bytes ride along as
+#: surrogate escapes, which ``surrogateescape`` turns back into exactly those bytes.
+_BYTES = "utf-8"
+#: The tail of a lexeme seen once, by position: most lexemes of a release are.
+_ONE_POSITION = [
+    _packed(1).pack(0, 1, position).decode(_BYTES, "surrogateescape")
+    for position in range(MAXENTRYPOS + 1)
+]
+#: A word of at most this many characters is under MAXSTRLEN bytes whatever its letters.
+_SAFE_CHARS = (MAXSTRLEN - 1) // 4
+
+
 def _keep_bytes(data: bytes) -> bytes:
     # Nothing reads the search column back; a decoder is required all the same.
     return data
@@ -85,7 +118,7 @@ def tsquery(phrases: Sequence[Sequence[str]], operator: str) -> str:
 
 
 async def register(connection: asyncpg.Connection[asyncpg.Record]) -> None:
-    """Make ``tsvector`` parameters and COPY columns take ``encode_tsvector``'s input."""
+    """Make ``tsvector`` parameters and COPY columns take search text (``encode_tsvector``)."""
     await connection.set_type_codec(
         "tsvector",
         schema="pg_catalog",
