@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
 
 from storage.errors import StorageError
-from storage.models import SourceOptions
+from storage.models import NewRelease, Release, SourceOptions
 
 _BITS = 64
 _MASK = (1 << _BITS) - 1
@@ -41,6 +43,67 @@ def join_tags(tags: Iterable[str]) -> str:
 def split_tags(value: str) -> tuple[str, ...]:
     """The inverse of ``join_tags``; '' gives ()."""
     return tuple(part for part in value.split(",") if part)
+
+
+class Row(Protocol):
+    """A database row by column name: ``sqlite3.Row`` and asyncpg's ``Record`` alike."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def release_from_row(row: Row, time: Callable[[Any], datetime | None]) -> Release:
+    """A ``releases`` row joined with its source's name, ``time`` reading the backend's
+    time columns. A row without a cluster (SQLite schema v1) is a cluster of its own."""
+    ingested_at = time(row["ingested_at"])
+    if ingested_at is None:
+        raise StorageError(f"release {row['id']} has no ingestion time")
+    return Release(
+        id=row["id"],
+        source_id=row["source_id"],
+        source_name=row["source_name"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        guid=row["guid"],
+        content_hash=row["content_hash"],
+        title=row["title"],
+        text=row["text"],
+        published_at=time(row["published_at"]),
+        ingested_at=ingested_at,
+        language=row["language"],
+        summary=row["summary"],
+        countries=split_tags(row["countries"]),
+        primary_country=row["primary_country"],
+        topics=split_tags(row["topics"]),
+        fingerprint=from_signed64(row["fingerprint"]),
+        cluster_id=row["cluster_id"] or row["id"],
+        notify=bool(row["notify"]),
+    )
+
+
+def fresh_releases(
+    releases: Sequence[NewRelease],
+    urls: set[str],
+    hashes: set[tuple[int, str]],
+    guids: set[tuple[int, str | None]],
+) -> list[tuple[int, NewRelease]]:
+    """The releases to store, with their index in ``releases``: those known neither by
+    canonical URL, nor by (source, content hash), nor by (source, guid) — to the database
+    (the sets given) or earlier in the same batch (the sets grow as it is read)."""
+    fresh: list[tuple[int, NewRelease]] = []
+    for index, release in enumerate(releases):
+        guid_key = (release.source_id, release.guid)
+        if (
+            release.canonical_url in urls
+            or (release.source_id, release.content_hash) in hashes
+            or (release.guid is not None and guid_key in guids)
+        ):
+            continue
+        urls.add(release.canonical_url)
+        hashes.add((release.source_id, release.content_hash))
+        if release.guid is not None:
+            guids.add(guid_key)
+        fresh.append((index, release))
+    return fresh
 
 
 def search_words(text: str | None) -> list[str]:

@@ -7,17 +7,18 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from storage.codec import (
+    fresh_releases,
     from_signed64,
     join_tags,
     phrases,
+    release_from_row,
     search_words,
-    split_tags,
     to_signed64,
 )
 from storage.database import Database, sqlite_tx
 from storage.interface import Transaction
 from storage.models import NewRelease, Release, ReleaseFingerprint, SubscriptionKind
-from storage.timeconv import from_db, from_db_required, to_db
+from storage.timeconv import from_db, to_db
 
 _SELECT = (
     "SELECT r.id, r.source_id, s.name AS source_name, r.url, r.canonical_url, r.guid,"
@@ -58,21 +59,7 @@ class SqliteReleaseRepository:
         return results
 
     async def _add_chunk(self, tx: Transaction, chunk: Sequence[NewRelease]) -> list[int | None]:
-        seen_urls, seen_hashes, seen_guids = await self._existing(tx, chunk)
-        fresh: list[tuple[int, NewRelease]] = []
-        for index, release in enumerate(chunk):
-            guid_key = (release.source_id, release.guid)
-            if (
-                release.canonical_url in seen_urls
-                or (release.source_id, release.content_hash) in seen_hashes
-                or (release.guid is not None and guid_key in seen_guids)
-            ):
-                continue
-            seen_urls.add(release.canonical_url)
-            seen_hashes.add((release.source_id, release.content_hash))
-            if release.guid is not None:
-                seen_guids.add(guid_key)
-            fresh.append((index, release))
+        fresh = fresh_releases(chunk, *await self._existing(tx, chunk))
         ids: list[int | None] = [None] * len(chunk)
         if not fresh:
             return ids
@@ -389,24 +376,4 @@ def _fts_any(terms: Sequence[str]) -> str:
 
 
 def _to_release(row: sqlite3.Row) -> Release:
-    return Release(
-        id=row["id"],
-        source_id=row["source_id"],
-        source_name=row["source_name"],
-        url=row["url"],
-        canonical_url=row["canonical_url"],
-        guid=row["guid"],
-        content_hash=row["content_hash"],
-        title=row["title"],
-        text=row["text"],
-        published_at=from_db(row["published_at"]),
-        ingested_at=from_db_required(row["ingested_at"]),
-        language=row["language"],
-        summary=row["summary"],
-        countries=split_tags(row["countries"]),
-        primary_country=row["primary_country"],
-        topics=split_tags(row["topics"]),
-        fingerprint=from_signed64(row["fingerprint"]),
-        cluster_id=row["cluster_id"] or row["id"],
-        notify=bool(row["notify"]),
-    )
+    return release_from_row(row, from_db)

@@ -13,10 +13,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from storage.codec import (
+    fresh_releases,
     from_signed64,
     join_tags,
     phrases,
-    split_tags,
+    release_from_row,
     to_signed64,
 )
 from storage.interface import Transaction
@@ -71,21 +72,7 @@ class PgReleaseRepository:
         if not releases:
             return []
         await t.execute("SELECT pg_advisory_xact_lock($1)", RELEASE_WRITER_KEY)
-        seen_urls, seen_hashes, seen_guids = await _existing(t, releases)
-        fresh: list[tuple[int, NewRelease]] = []
-        for index, release in enumerate(releases):
-            guid_key = (release.source_id, release.guid)
-            if (
-                release.canonical_url in seen_urls
-                or (release.source_id, release.content_hash) in seen_hashes
-                or (release.guid is not None and guid_key in seen_guids)
-            ):
-                continue
-            seen_urls.add(release.canonical_url)
-            seen_hashes.add((release.source_id, release.content_hash))
-            if release.guid is not None:
-                seen_guids.add(guid_key)
-            fresh.append((index, release))
+        fresh = fresh_releases(releases, *await _existing(t, releases))
         ids: list[int | None] = [None] * len(releases)
         if not fresh:
             return ids
@@ -323,24 +310,8 @@ async def _existing(
 
 
 def _to_release(row: Record) -> Release:
-    return Release(
-        id=row["id"],
-        source_id=row["source_id"],
-        source_name=row["source_name"],
-        url=row["url"],
-        canonical_url=row["canonical_url"],
-        guid=row["guid"],
-        content_hash=row["content_hash"],
-        title=row["title"],
-        text=row["text"],
-        published_at=row["published_at"],
-        ingested_at=row["ingested_at"],
-        language=row["language"],
-        summary=row["summary"],
-        countries=split_tags(row["countries"]),
-        primary_country=row["primary_country"],
-        topics=split_tags(row["topics"]),
-        fingerprint=from_signed64(row["fingerprint"]),
-        cluster_id=row["cluster_id"],
-        notify=row["notify"],
-    )
+    return release_from_row(row, _same)
+
+
+def _same(value: datetime | None) -> datetime | None:
+    return value  # asyncpg reads timestamptz as aware datetimes already
