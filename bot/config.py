@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Final, Literal
@@ -13,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.digest.schedule import format_local_time, parse_local_time
+from bot.hosts import is_private_host
 
 #: The sources file shipped inside the package, used when SOURCES_FILE is not set.
 BUNDLED_SOURCES = Path(__file__).with_name("sources.toml")
@@ -27,23 +27,15 @@ TELEGRAM_BROADCAST_CEILING = 30.0
 _TOKEN_SHAPE: Final = re.compile(r"\d+:[A-Za-z0-9_-]+")
 #: Host names that never leave the operator's network: a Bot API server there may speak
 #: plain http, and so may the webhook it posts to (DESIGN §7.1 "Inbound").
-_LOCAL_SUFFIXES: Final = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
 #: What asyncpg (and libpq) accept as a PostgreSQL connection URL.
 _POSTGRES_SCHEMES: Final = ("postgresql", "postgres")
 
 
 def is_local_host(url: str) -> bool:
-    """True when ``url``'s host is loopback, a private or link-local address, ``localhost``,
-    or a name that only resolves inside a local network (one label, such as a Docker
-    Compose service name, or a ``.local``/``.internal``/``.lan`` name). No DNS is asked."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
-    if not host:
-        return False
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host == "localhost" or "." not in host or host.endswith(_LOCAL_SUFFIXES)
-    return address.is_loopback or address.is_private or address.is_link_local
+    """True when ``url``'s host is on a private network as written (``bot.hosts``):
+    loopback, a private or link-local address, ``localhost``, or a name that only
+    resolves inside a local network. No DNS is asked."""
+    return is_private_host(url)
 
 
 def postgres_url_problem(url: str) -> str | None:

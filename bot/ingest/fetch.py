@@ -33,13 +33,13 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
 
+from bot.hosts import is_refused as default_policy
+from bot.hosts import parse_address
 from bot.ingest.netguard import (
     AddressPolicy,
     AddressRefusedError,
     PublicOnlyResolver,
-    parse_address,
 )
-from bot.ingest.netguard import is_refused as default_policy
 from bot.ingest.urls import host_of, resolve_url
 
 log = logging.getLogger(__name__)

@@ -20,71 +20,15 @@ a private address does not open the intranet to the links in its feed.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-#: Suffixes of names that only exist inside an organisation's network.
-INTRANET_SUFFIXES = (
-    ".localhost",
-    ".local",
-    ".internal",
-    ".lan",
-    ".intranet",
-    ".corp",
-    ".home.arpa",
-)
+from bot.hosts import IPAddress, is_refused, parse_address
 
 #: The address predicate the fetcher applies: True means "do not connect".
 AddressPolicy = Callable[[IPAddress], bool]
-
-
-def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 form carries: mapped (::ffff:a.b.c.d), 6to4, NAT64."""
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address in ipaddress.IPv6Network("64:ff9b::/96"):
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return None
-
-
-def is_refused(address: IPAddress) -> bool:
-    """Whether article pages must not be fetched from ``address`` (module docstring)."""
-    if isinstance(address, ipaddress.IPv6Address):
-        inner = _embedded_ipv4(address)
-        if inner is not None:
-            return is_refused(inner)
-    return not address.is_global or address.is_multicast or address.is_reserved
-
-
-def parse_address(host: str) -> IPAddress | None:
-    """``host`` as an IP address when it is a literal (brackets and zone allowed)."""
-    try:
-        return ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
-    except ValueError:
-        return None
-
-
-def is_private_host(url: str) -> bool:
-    """Whether ``url``'s host, as written, is on a private network (the exemption of a
-    source's own URL): a refused IP literal, ``localhost``, or an intranet-style name."""
-    try:
-        host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    except ValueError:
-        return False
-    if not host:
-        return False
-    address = parse_address(host)
-    if address is not None:
-        return is_refused(address)
-    return host == "localhost" or "." not in host or host.endswith(INTRANET_SUFFIXES)
 
 
 class AddressRefusedError(OSError):

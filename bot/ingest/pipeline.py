@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import Clock, utc_now
+from bot.hosts import is_private_host
 from bot.ingest.clustering import CLUSTER_WINDOW, Placement, Recent, plan_clusters, refine
 from bot.ingest.encoding import decode
 from bot.ingest.extract import extract_article
@@ -39,7 +40,6 @@ from bot.ingest.fetch import Fetcher, FetchError, FetchResult
 from bot.ingest.fingerprint import MIN_WORDS_FOR_SIMHASH, simhash, words
 from bot.ingest.items import ParseError, best_text, is_teaser
 from bot.ingest.listing import SelectorError
-from bot.ingest.netguard import is_private_host
 from bot.ingest.report import IngestReport
 from bot.ingest.sanitize import clean_text
 from bot.ingest.sources import (

@@ -15,8 +15,8 @@ import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot.config import load_settings
+from bot.hosts import IPAddress, is_private_host, is_refused
 from bot.ingest.fetch import Fetcher, FetchError
-from bot.ingest.netguard import IPAddress, is_private_host, is_refused
 from bot.ingest.pipeline import IngestPipeline
 from bot.ingest.sources_file import parse_sources
 from storage.store import Storage
