@@ -162,9 +162,16 @@ CREATE INDEX subscribers_due ON subscribers(next_digest_at)
 # of the server's time per row. The tag rows lose their foreign keys: one trigger query
 # per tag row cost as much as the rows themselves, and they need none — they are written
 # with their release in one transaction by ``PgReleaseRepository.add_many`` and releases
-# are never deleted.
+# are never deleted. Keys that are identifiers (URLs, hashes, guids, tag codes) compare
+# byte by byte: under a server's natural-language locale (the official image's
+# en_US.utf8) every comparison in their indexes would go through the locale's rules.
 _V3 = """
-ALTER TABLE releases SET (toast_tuple_target = 8160);
+ALTER TABLE releases SET (toast_tuple_target = 8160),
+    ALTER COLUMN canonical_url TYPE text COLLATE "C",
+    ALTER COLUMN content_hash TYPE text COLLATE "C",
+    ALTER COLUMN guid TYPE text COLLATE "C";
+ALTER TABLE release_countries ALTER COLUMN country TYPE text COLLATE "C";
+ALTER TABLE release_topics ALTER COLUMN topic TYPE text COLLATE "C";
 ALTER TABLE release_countries DROP CONSTRAINT release_countries_release_id_fkey;
 ALTER TABLE release_topics DROP CONSTRAINT release_topics_release_id_fkey;
 """
