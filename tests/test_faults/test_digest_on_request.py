@@ -4,9 +4,7 @@ nothing for the next digest."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from aiogram import Bot
@@ -23,7 +21,7 @@ from storage.models import DeliveryStatus
 from storage.store import Storage
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_digest.conftest import Clock, links, make_broadcaster
-from tests.test_digest.factory import add_release, add_sources, add_subscriber, make_bot
+from tests.test_digest.factory import add_release, add_sources, add_subscriber
 
 CHAT = 41
 
@@ -38,31 +36,6 @@ class CountingLimiter(RateLimiter):
     async def acquire(self, chat_id: int) -> None:
         self.acquired.append(chat_id)
         await super().acquire(chat_id)
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "on_request.sqlite3")
-    yield store
-    await store.close()
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
-    instance = make_bot(tg.base_url, tg.token)
-    yield instance
-    await instance.session.close()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

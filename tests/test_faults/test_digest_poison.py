@@ -6,9 +6,7 @@ failing subscribers never starve the due query."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from aiogram import Bot
@@ -23,7 +21,7 @@ from storage.models import DeliveryStatus
 from storage.store import Storage
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_digest.conftest import Clock, links, make_broadcaster
-from tests.test_digest.factory import add_release, add_sources, add_subscriber, make_bot
+from tests.test_digest.factory import add_release, add_sources, add_subscriber
 
 #: A country code the builder's name lookup chokes on: stands for any release that
 #: breaks composing or rendering (an impossible date, a bad row, a bug in a template).
@@ -34,31 +32,6 @@ def country_name(code: str) -> str:
     if code == POISON:
         raise OverflowError("date value out of range")
     return code
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "poison.sqlite3")
-    yield store
-    await store.close()
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
-    instance = make_bot(tg.base_url, tg.token)
-    yield instance
-    await instance.session.close()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from aiogram import Bot
@@ -27,7 +26,7 @@ from storage.store import Storage
 from tests.fakes.site import FakeSite
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 from tests.test_digest.conftest import make_broadcaster
-from tests.test_digest.factory import add_subscriber, make_bot
+from tests.test_digest.factory import add_subscriber
 from tests.test_faults.ingest_support import Clock, Entry, FakeAnalyzer, distinct_body, rss
 
 #: 08:00 in Almaty; the daily subscriber's 09:00 digest is due at 04:00 UTC.
@@ -60,13 +59,6 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "cursor.sqlite3")
-    yield store
-    await store.close()
-
-
-@pytest.fixture
 async def site() -> AsyncIterator[FakeSite]:
     async with FakeSite() as fake:
         yield fake
@@ -76,19 +68,6 @@ async def site() -> AsyncIterator[FakeSite]:
 async def fetcher() -> AsyncIterator[Fetcher]:
     async with Fetcher(total_timeout=5, backoff_base=0.01) as instance:
         yield instance
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
-    instance = make_bot(tg.base_url, tg.token)
-    yield instance
-    await instance.session.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -47,13 +46,6 @@ NO_DATE = [
 # More than two days after NOW (the clock's time, not the machine's).
 TOO_LATE = "Sun, 05 Oct 2025 12:00:00 GMT"
 SOON = "Fri, 03 Oct 2025 11:00:00 GMT"  # within two days: an embargoed release
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "dates.sqlite3")
-    yield store
-    await store.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -28,13 +27,6 @@ from tests.test_faults.ingest_support import (
 
 FORBIDDEN = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85)]
 FORBIDDEN += ["\ud800", "\udfff", "\ufdd0", "\ufffe", "\uffff", "\U0010ffff"]
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "sanitize.sqlite3")
-    yield store
-    await store.close()
 
 
 @pytest.fixture

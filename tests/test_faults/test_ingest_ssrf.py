@@ -8,7 +8,6 @@ import ipaddress
 import logging
 import socket
 from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -76,13 +75,6 @@ def resolver() -> MapResolver:
             "intranet.example": "10.1.2.3",
         }
     )
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = await Storage.open(tmp_path / "ssrf.sqlite3")
-    yield store
-    await store.close()
 
 
 @pytest.fixture
