@@ -76,12 +76,16 @@ class PgReleaseRepository:
         ids: list[int | None] = [None] * len(releases)
         if not fresh:
             return ids
-        # Ids are taken up front so a new release can name itself as its cluster.
-        id_rows = await t.fetch(
-            "SELECT nextval(pg_get_serial_sequence('releases', 'id')) FROM generate_series(1, $1)",
+        # Ids are taken up front so a new release can name itself as its cluster: one block
+        # of the sequence, reserved in one call (writers hold RELEASE_WRITER_KEY, and no
+        # one else takes release ids, so the block cannot interleave with another).
+        block = await t.fetchrow(
+            "SELECT setval(pg_get_serial_sequence('releases', 'id'),"
+            " nextval(pg_get_serial_sequence('releases', 'id')) + $1 - 1) AS last",
             len(fresh),
         )
-        new_ids = [int(row[0]) for row in id_rows]
+        assert block is not None  # a SELECT without FROM returns its one row
+        new_ids = list(range(block["last"] - len(fresh) + 1, block["last"] + 1))
         release_rows: list[tuple[object, ...]] = []
         country_rows: list[tuple[object, ...]] = []
         topic_rows: list[tuple[object, ...]] = []
