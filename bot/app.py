@@ -11,7 +11,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError
 from aiohttp import web
 
@@ -28,6 +28,7 @@ from bot.scheduler import Scheduler
 from bot.services.admin import AdminService
 from bot.services.chats import ChatService
 from bot.services.reading import ReadingService
+from bot.telegram.inflight import TrackingDispatcher
 from bot.telegram.setup import set_commands
 from bot.telegram.webhook import (
     add_webhook_route,
@@ -70,7 +71,7 @@ class Application:
     metrics: Metrics
     ingest: IngestService
     bot: Bot
-    dispatcher: Dispatcher
+    dispatcher: TrackingDispatcher
     digests: Broadcaster
     reading: ReadingService
     chats: ChatService
@@ -148,13 +149,20 @@ class Application:
             ) from None
 
     async def close(self) -> None:
-        """Stop in order: deliveries finish or release their claims, jobs end, servers
-        stop, connections close, within ``SHUTDOWN_SECONDS``. Safe to call twice."""
+        """Stop in order: updates being handled and deliveries finish (or are cancelled,
+        their deliveries left claimed), jobs end, servers stop, connections close, within
+        ``SHUTDOWN_SECONDS``. The caller has stopped polling first. Safe to call twice."""
         if self._closed:
             return
         self._closed = True
+        in_hand = self.dispatcher.in_hand
         try:
-            await self.digests.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
+            # Side by side: a handler's /digest is also a delivery round.
+            handlers = asyncio.create_task(in_hand.finish(grace_seconds=SHUTDOWN_SECONDS / 2))
+            try:
+                await self.digests.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
+            finally:
+                await handlers
             await self.scheduler.shutdown(grace_seconds=SHUTDOWN_SECONDS / 2)
             # Given up only now that nothing sends: another replica takes over at once.
             await self.leadership.stop()
@@ -163,10 +171,15 @@ class Application:
         finally:
             # Sessions and connections close even when a step above failed or was
             # cancelled: a leaked HTTP session or database connection outlives the loop.
+            # No handler may run past this point: its next request would open a new
+            # session of the bot that nothing closes (bot/telegram/inflight.py).
             try:
-                await self.ingest.close()
+                await in_hand.finish(grace_seconds=0)
             finally:
                 try:
-                    await self.bot.session.close()
+                    await self.ingest.close()
                 finally:
-                    await self.storage.close()
+                    try:
+                        await self.bot.session.close()
+                    finally:
+                        await self.storage.close()

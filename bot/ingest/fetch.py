@@ -184,15 +184,20 @@ class Fetcher:
     async def close(self) -> None:
         """Close the sessions this fetcher created. Idempotent."""
         self._closed = True
-        if self._session is not None and self._owns_session:
-            await self._session.close()
-        self._session = None
-        if self._public_session is not None:
-            await self._public_session.close()
-        self._public_session = None
-        if self._own_resolver is not None:
-            await self._own_resolver.close()
-        self._own_resolver = None
+        session, self._session = self._session, None
+        public, self._public_session = self._public_session, None
+        resolver, self._own_resolver = self._own_resolver, None
+        # Each closes even when closing the one before it failed.
+        try:
+            if session is not None and self._owns_session:
+                await session.close()
+        finally:
+            try:
+                if public is not None:
+                    await public.close()
+            finally:
+                if resolver is not None:
+                    await resolver.close()
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:

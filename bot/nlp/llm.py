@@ -125,6 +125,7 @@ class LLMSummarizer:
         self._max_chars = max_chars
         self._session = session
         self._owns_session = session is None
+        self._closed = False
 
     async def __aenter__(self) -> LLMSummarizer:
         return self
@@ -133,6 +134,10 @@ class LLMSummarizer:
         await self.close()
 
     async def close(self) -> None:
+        """Close the session this summarizer opened. Idempotent; a summary asked for
+        afterwards (an ingest run still unwinding) is the fallback, without a request:
+        a new session then would be one nothing closes."""
+        self._closed = True
         if self._session is not None and self._owns_session:
             await self._session.close()
         self._session = None
@@ -140,12 +145,14 @@ class LLMSummarizer:
     async def summarize(self, title: str | None, text: str, fallback: str) -> str:
         """A Russian summary of the release (≤ max_chars), or ``fallback`` (the extractive
         summary) when the endpoint fails, times out or answers unusably — logged with
-        the reason at WARNING. Never raises for endpoint problems; an empty ``text``
-        returns ``fallback`` without a request."""
+        the reason at WARNING. Never raises for endpoint problems; an empty ``text``, or a
+        closed summarizer, returns ``fallback`` without a request."""
         if not text.strip():
             return fallback
         try:
             async with self._semaphore:
+                if self._closed:  # checked here: a call may have waited for its turn
+                    return fallback
                 answer = await self._complete(title, text)
             return validate_summary(answer, self._max_chars, title=title)
         except TimeoutError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -23,6 +23,7 @@ from bot.services.reading import ReadingService
 from bot.services.subscriptions import SubscriptionService
 from bot.telegram import texts
 from bot.telegram.handlers import get_routers
+from bot.telegram.inflight import TrackingDispatcher
 from bot.telegram.middlewares import (
     ChatContextMiddleware,
     CommandResetsStateMiddleware,
@@ -57,9 +58,10 @@ def create_dispatcher(
     clock: Clock,
     fsm: BaseStorage,
     throttling: ThrottlingMiddleware | None = None,
-) -> Dispatcher:
+) -> TrackingDispatcher:
     """The Dispatcher with every router and middleware; the services become the keyword
-    arguments handlers declare as typed parameters (``admin_ids`` from ADMIN_IDS).
+    arguments handlers declare as typed parameters (``admin_ids`` from ADMIN_IDS). It
+    counts the updates being handled, which stopping waits for (bot/telegram/inflight.py).
 
     FSM state (the "type a country" prompts) lives in ``fsm`` — the database, so that any
     replica continues a conversation — per user per forum topic. One user's updates are
@@ -67,7 +69,7 @@ def create_dispatcher(
     the database, and thirty quick messages handled at once would all find the prompt
     open and each get an answer.
     """
-    dp = Dispatcher(
+    dp = TrackingDispatcher(
         storage=fsm,
         fsm_strategy=FSMStrategy.USER_IN_TOPIC,
         events_isolation=SimpleEventIsolation(),

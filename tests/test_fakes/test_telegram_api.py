@@ -341,13 +341,13 @@ async def test_webhook_delivery_carries_secret(tg: FakeTelegram, bot: Bot) -> No
 
 
 async def test_long_poll_returns_as_soon_as_update_is_pushed(tg: FakeTelegram, bot: Bot) -> None:
-    started = time.monotonic()
     poll = asyncio.create_task(bot.get_updates(timeout=10))
     await asyncio.sleep(0.05)
     assert not poll.done()
     tg.push_message(CHAT, "/start")
-    updates = await asyncio.wait_for(poll, 2)
-    assert time.monotonic() - started < 2
+    # Far sooner than the poll's own 10 s: it returned for the update, not at its timeout
+    # (a tighter bound would measure the machine).
+    updates = await asyncio.wait_for(poll, 5)
     assert len(updates) == 1
     assert updates[0].message is not None
     assert updates[0].message.text == "/start"
@@ -356,7 +356,8 @@ async def test_long_poll_returns_as_soon_as_update_is_pushed(tg: FakeTelegram, b
 async def test_long_poll_times_out_empty(bot: Bot) -> None:
     started = time.monotonic()
     assert await bot.get_updates(timeout=1) == []
-    assert 0.9 < time.monotonic() - started < 3
+    # It waited the timeout out; how much longer it took is the machine's business.
+    assert time.monotonic() - started >= 0.9
 
 
 async def test_offsets_confirm_updates(tg: FakeTelegram, bot: Bot) -> None:

@@ -85,6 +85,17 @@ async def test_empty_text_makes_no_request(summarizer: LLMSummarizer, fake: Fake
     assert fake.requests == []
 
 
+async def test_after_close_the_fallback_comes_without_a_session(
+    summarizer: LLMSummarizer, fake: FakeLLM
+) -> None:
+    # An ingest run still unwinding at stop must not open a session nothing would close.
+    await summarizer.summarize(None, "Текст.", FALLBACK)
+    await summarizer.close()
+    assert await summarizer.summarize(None, "Текст новости.", FALLBACK) == FALLBACK
+    assert len(fake.requests) == 1
+    assert summarizer._session is None
+
+
 async def test_concurrency_is_bounded(summarizer: LLMSummarizer, fake: FakeLLM) -> None:
     fake.mode = "concurrent"
     results = await asyncio.gather(
