@@ -78,12 +78,12 @@ class Token(NamedTuple):
     lower: str
 
 
-_FOLD_TABLE: Final = str.maketrans({"ё": "е", "’": "'", "‐": "-"})
-
-
 def fold(text: str) -> str:
-    """Lower-case, «ё» → «е», typographic apostrophe → ASCII: the matching form of a word."""
-    return text.lower().translate(_FOLD_TABLE)
+    """Lower-case, «ё» → «е», typographic apostrophe and hyphen → ASCII: the matching form
+    of a word. Same length as ``text.lower()``."""
+    # Three replace calls, not str.translate: translate with a mapping looks up every
+    # character in a dict and took half of the tokenisation time of a release.
+    return text.lower().replace("ё", "е").replace("’", "'").replace("‐", "-")
 
 
 @lru_cache(maxsize=32)
