@@ -78,6 +78,21 @@ class _Alias:
     ambiguous: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _WordAliases:
+    """What the alias tables hold for one capitalised word form, wherever it stands: worked
+    out once per form (lemmas, nominative guesses, bucket look-ups), not at every mention.
+    """
+
+    #: Multiword aliases whose first word is one of the form's lemma keys, in the order
+    #: they are tried (the longest of each bucket first).
+    multi: tuple[_Alias, ...]
+    #: One-word aliases it may be, blocked ones left out, each with whether it is keyed by
+    #: the form itself (which beats a lemma hit); by its nominative guesses when no lemma
+    #: key is an alias.
+    single: tuple[tuple[bool, _Alias], ...]
+
+
 def _collation_key(name: str) -> tuple[tuple[int, int], ...]:
     """Russian alphabetical order: «ё» right after «е», case-insensitive."""
     return tuple((ord("е"), 1) if ch == "ё" else (ord(ch), 0) for ch in name.lower())
@@ -124,9 +139,13 @@ class CountryGazetteer:
         self._adjectives: dict[str, str] = {}
         self._prefixes: dict[str, str] = {}
         self._abbreviations: dict[str, str] = {}
+        # Upper-cased abbreviation → code, the first registered winning: ``lookup`` reads
+        # user input in any letter case.
+        self._abbreviations_upper: dict[str, str] = {}
         self._home_only: dict[str, str] = {}
         self._suggest_index: dict[str, set[str]] = defaultdict(set)
         self._key_cache: dict[str, frozenset[str]] = {}
+        self._word_cache: dict[str, _WordAliases] = {}
         self._foreign: ForeignNames | None = None
 
     # --- building --------------------------------------------------------------------
@@ -153,11 +172,14 @@ class CountryGazetteer:
 
     def add_alias(self, code: str, kind: Kind, alias: str, flags: frozenset[str]) -> None:
         """Register one alias (``flags`` as in the alias table's header)."""
+        self._word_cache.clear()  # what a word form may be has changed
         if "display" in flags:
             self._display[code] = alias
         if kind == "abbreviation":
             target = self._home_only if "home_only" in flags else self._abbreviations
             target.setdefault(alias, code)
+            if target is self._abbreviations:
+                self._abbreviations_upper.setdefault(alias.upper(), code)
             self._suggest_index[fold(alias)].add(code)
             return
         if kind == "adjective":
@@ -372,22 +394,25 @@ class CountryGazetteer:
             return 1
         capitalised = token.surface[0].isupper()
         if capitalised or not strict:
-            keys = self._keys(token.lower)
-            for key in keys:
-                for alias in self._multi.get(key, ()):
-                    end = self._match_multi(text, tokens, i, alias)
-                    if end is None:
-                        continue
-                    if alias.code != _BLOCK_CODE:
-                        surface = text[token.start : tokens[end - 1].end]
-                        span_end = tokens[end - 1].end
-                        found.append(
-                            CountryMention(alias.code, token.start, span_end, surface, alias.kind)
-                        )
-                    return end - i
-            single = self._single_alias(keys, token, text, strict)
-            if single is None and not any(key in self._single for key in keys):
-                single = self._single_alias(nominative_guesses(token.lower), token, text, strict)
+            aliases = self._word_aliases(token.lower)
+            for alias in aliases.multi:
+                end = self._match_multi(text, tokens, i, alias)
+                if end is None:
+                    continue
+                if alias.code != _BLOCK_CODE:
+                    surface = text[token.start : tokens[end - 1].end]
+                    span_end = tokens[end - 1].end
+                    found.append(
+                        CountryMention(alias.code, token.start, span_end, surface, alias.kind)
+                    )
+                return end - i
+            single = None
+            for exact, alias in aliases.single:
+                if strict and alias.ambiguous and is_sentence_start(text, token.start):
+                    continue
+                # The form itself beats a lemma hit (as in ``_single_alias``).
+                if single is None or exact:
+                    single = alias
             if single is not None:
                 found.append(
                     CountryMention(single.code, token.start, token.end, token.surface, single.kind)
@@ -408,10 +433,7 @@ class CountryGazetteer:
         if strict and not surface[:1].isupper():
             return None
         if not strict:
-            for abbreviation, target in self._abbreviations.items():
-                if abbreviation.upper() == candidate:
-                    return target
-            return None
+            return self._abbreviations_upper.get(candidate)
         code = self._abbreviations.get(candidate)
         if code is not None:
             override = _PUBLISHER_ABBREVIATIONS.get(candidate, {})
@@ -420,6 +442,28 @@ class CountryGazetteer:
         if home_only is not None and home_only == publisher_country:
             return home_only
         return None
+
+    def _word_aliases(self, folded: str) -> _WordAliases:
+        """The aliases a capitalised token of this folded form may start or be (cached)."""
+        cached = self._word_cache.get(folded)
+        if cached is not None:
+            return cached
+        keys = self._keys(folded)
+        multi = tuple(alias for key in keys for alias in self._multi.get(key, ()))
+        # Names the analyser has no paradigm for are looked up by nominative guesses, but
+        # only when no lemma of the form is an alias key at all.
+        lookup = keys if any(key in self._single for key in keys) else nominative_guesses(folded)
+        single = tuple(
+            (key == folded, alias)
+            for key in lookup
+            for alias in self._single.get(key, ())
+            if alias.code != _BLOCK_CODE
+        )
+        cached = _WordAliases(multi, single)
+        if len(self._word_cache) >= _KEY_CACHE_SIZE:
+            self._word_cache.clear()
+        self._word_cache[folded] = cached
+        return cached
 
     def _single_alias(
         self, keys: frozenset[str], token: Token, text: str, strict: bool

@@ -6,10 +6,30 @@ once per process (``Morphology()``) and injected wherever lemmas are needed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 #: News vocabulary is Zipfian: a few hundred thousand forms cover months of releases.
 DEFAULT_CACHE_SIZE = 300_000
+
+
+class _LemmaCache(dict[str, str]):
+    """word → lemma; a missing word is analysed and stored (the whole cache is dropped
+    when it reaches its bound: news vocabulary refills it within a few releases)."""
+
+    def __init__(self, analyzer: Any, size: int) -> None:
+        super().__init__()
+        self._analyzer = analyzer
+        self._size = size
+
+    def __missing__(self, word: str) -> str:
+        lowered = word.lower().replace("ё", "е")
+        parses = self._analyzer.parse(lowered)
+        result = str(parses[0].normal_form).replace("ё", "е") if parses else lowered
+        if len(self) >= self._size:
+            self.clear()
+        self[word] = result
+        return result
 
 
 class Morphology:
@@ -21,24 +41,17 @@ class Morphology:
     worst race is computing one lemma twice.
     """
 
+    #: ``lemma(word)``: see the class doc. An attribute, not a method: it is the cache's
+    #: own ``__getitem__`` (a miss analyses the word), so a cached word — nearly every
+    #: word of a release — costs one C-level dict lookup and no Python frame.
+    lemma: Callable[[str], str]
+
     def __init__(self, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         import pymorphy3
 
         self._analyzer: Any = pymorphy3.MorphAnalyzer()
-        self._cache: dict[str, str] = {}
-        self._cache_size = cache_size
-
-    def lemma(self, word: str) -> str:
-        cached = self._cache.get(word)
-        if cached is not None:
-            return cached
-        lowered = word.lower().replace("ё", "е")
-        parses = self._analyzer.parse(lowered)
-        result = str(parses[0].normal_form).replace("ё", "е") if parses else lowered
-        if len(self._cache) >= self._cache_size:
-            self._cache.clear()
-        self._cache[word] = result
-        return result
+        self._cache = _LemmaCache(self._analyzer, cache_size)
+        self.lemma = self._cache.__getitem__
 
     def lemmas(self, word: str) -> tuple[str, ...]:
         """All distinct normal forms of ``word`` (for ambiguous forms), most probable first."""

@@ -224,10 +224,13 @@ class _Window:
     once per release part, not once per mention."""
 
     def __init__(self, text: str, morph: Morphology) -> None:
-        self._words = tokens(text)
-        self._starts = [word.start for word in self._words]
+        words = tokens(text)
+        self._starts = [word.start for word in words]
         self._breaks = [match.start() for match in _SENTENCE_BREAK_RE.finditer(text)]
-        self._morph = morph
+        # Every word's lemma once: the windows of a release's mentions overlap and together
+        # cover more words than the text has.
+        lemma = morph.lemma
+        self._lemmas = [lemma(word.lower) for word in words]
 
     def around(self, mention: CountryMention) -> tuple[list[str], list[str]]:
         """(lemmas before the mention, lemmas after it), each within ``_CONTEXT_CHARS`` and
@@ -244,9 +247,7 @@ class _Window:
         here = bisect_left(self._starts, mention.start)
         after_first = bisect_left(self._starts, mention.end)
         last = bisect_left(self._starts, high)
-        lemma = self._morph.lemma
-        before = [lemma(word.lower) for word in self._words[first:here]]
-        return before, [lemma(word.lower) for word in self._words[after_first:last]]
+        return self._lemmas[first:here], self._lemmas[after_first:last]
 
 
 def _add_publisher_votes(
