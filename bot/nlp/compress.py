@@ -100,7 +100,7 @@ _MAYBE_DATELINE_RE: Final = re.compile(r"^.{0,60}?(?:\d|/|\s[-–—]\s|[A-ZА-�
 
 def strip_asides(sentence: str) -> str:
     """Short parenthetical asides removed (never one that holds a whole clause)."""
-    return _ASIDE_RE.sub("", sentence)
+    return _ASIDE_RE.sub("", sentence) if "(" in sentence else sentence
 
 
 # --- punctuation -------------------------------------------------------------------------------
@@ -120,13 +120,19 @@ _TIDY_RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
 )
 
 
-#: One cheap test first: most sentences need none of the rules.
-_UNTIDY_RE: Final = re.compile(r"\s[,.;:!?»)”]|[«(“„]\s|[,;:.!?”»\"][.,;:]|\s\s")
+#: One cheap test first: most sentences need none of the rules. What the rules fix is a
+#: space before closing punctuation, one after opening punctuation, two stops in a row
+#: (found from the punctuation mark, which is rare, then looking around it) …
+_UNTIDY_PUNCT_RE: Final = re.compile(
+    r"[,.;:!?»)”«(“„\"](?:(?<=\s[,.;:!?»)”])|(?<=[«(“„])\s|(?<=[,;:.!?”»\"])[.,;:])"
+)
+#: … or two spaces in a row.
+_DOUBLE_SPACE_RE: Final = re.compile(r"\s\s")
 
 
 def tidy(text: str) -> str:
     """Doubled and stray punctuation removed and spacing around it normalised."""
-    if not _UNTIDY_RE.search(text):
+    if not (_UNTIDY_PUNCT_RE.search(text) or _DOUBLE_SPACE_RE.search(text)):
         return text.strip()
     for pattern, replacement in _TIDY_RULES:
         text = pattern.sub(replacement, text)

@@ -145,6 +145,18 @@ class _Candidate:
     own: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class _Pool:
+    """A release's usable opening sentences, prepared once — compressed, filtered, their
+    content lemmas — and ranked against each title they are judged under (an untitled
+    release is ranked for its headline, then for its summary under that headline)."""
+
+    #: In how many sentences of the whole release each content lemma occurs.
+    doc_counts: Counter[str]
+    #: (index, compressed sentence, content lemmas) of the usable candidates, in order.
+    usable: tuple[tuple[int, str, set[str]], ...]
+
+
 class ExtractiveSummarizer:
     """Picks the sentence (or two) that best stands in for the release under its title."""
 
@@ -173,7 +185,8 @@ class ExtractiveSummarizer:
         note = self._note(sentences, language)
         if note is not None:
             return note
-        return self._summarize(sentences, sentence_lemmas, content(title_lemmas), skip=None)
+        pool = _pool(sentences, sentence_lemmas)
+        return self._summarize(sentences, pool, content(title_lemmas), skip=None)
 
     def summarize_untitled(
         self,
@@ -192,18 +205,17 @@ class ExtractiveSummarizer:
         """
         if not sentences:
             return "", ""
-        ranked = self._ranked(sentences, sentence_lemmas, frozenset())
+        pool = _pool(sentences, sentence_lemmas)
+        ranked = self._ranked(pool, frozenset())
         headline, source = self._headline(ranked)
         note = self._note(sentences, language)
         if note is not None:
             return headline, note
         if not headline:
-            return "", self._summarize(sentences, sentence_lemmas, set(), skip=None)
+            return "", self._summarize(sentences, pool, set(), skip=None)
         head_content = set(_lemmas_of(headline, sentences, sentence_lemmas))
         others = [c for c in ranked if c.index != source]
-        summary = self._summarize(
-            sentences, sentence_lemmas, head_content, skip=source if others else None
-        )
+        summary = self._summarize(sentences, pool, head_content, skip=source if others else None)
         return headline, summary
 
     # --- choosing --------------------------------------------------------------------------
@@ -213,36 +225,13 @@ class ExtractiveSummarizer:
             language = detect_language(" ".join(sentences[:MAX_CANDIDATES]))
         return language_note(language) if language != "other" or _latin(sentences) else None
 
-    def _ranked(
-        self,
-        sentences: Sequence[str],
-        sentence_lemmas: Sequence[Sequence[str]],
-        title_content: frozenset[str] | set[str],
-    ) -> list[_Candidate]:
+    def _ranked(self, pool: _Pool, title_content: frozenset[str] | set[str]) -> list[_Candidate]:
         """Usable candidates, best first (restatements of the title excluded)."""
-        doc_counts: Counter[str] = Counter()
-        contents = [content(lemmas) for lemmas in sentence_lemmas]
-        for sentence_content in contents:
-            doc_counts.update(sentence_content)
         scored: list[tuple[float, _Candidate]] = []
-        for index, raw in enumerate(sentences[:MAX_CANDIDATES]):
-            sentence = compress(raw)
-            if len(sentence) < MIN_SENTENCE_CHARS or len(sentence.split()) < MIN_SENTENCE_WORDS:
-                continue
-            if sentence[-1] not in SENTENCE_END and len(sentence) < MIN_UNTERMINATED_CHARS:
-                continue
-            if _LIST_ITEM_RE.match(sentence) or not balanced(sentence):
-                # A list item or half a quotation split across sentences reads as debris.
-                continue
-            own = contents[index] if index < len(contents) else set()
-            if sentence != raw and index < len(sentence_lemmas):
-                # Compression dropped words (an attribution): judge what is left.
-                own = _compressed_content(sentence, raw, sentence_lemmas[index]) or own
-            if not own:
-                continue
+        for index, sentence, own in pool.usable:
             if title_content and _restates(own, title_content):
                 continue
-            score = self._score(index, sentence, own, doc_counts, title_content)
+            score = self._score(index, sentence, own, pool.doc_counts, title_content)
             scored.append((score, _Candidate(index, sentence, frozenset(own))))
         scored.sort(key=lambda pair: (-pair[0], pair[1].index))
         return [candidate for _, candidate in scored]
@@ -250,14 +239,12 @@ class ExtractiveSummarizer:
     def _summarize(
         self,
         sentences: Sequence[str],
-        sentence_lemmas: Sequence[Sequence[str]],
+        pool: _Pool,
         title_content: set[str],
         *,
         skip: int | None,
     ) -> str:
-        ranked = [
-            c for c in self._ranked(sentences, sentence_lemmas, title_content) if c.index != skip
-        ]
+        ranked = [c for c in self._ranked(pool, title_content) if c.index != skip]
         if not ranked:
             # Everything restated the title or was too short: the opening text itself.
             first = compress(sentences[0]) or sentences[0]
@@ -366,6 +353,32 @@ class ExtractiveSummarizer:
             candidate, text = top[0]
             return headline_text(word_cut(text, MAX_HEADLINE_CHARS)), candidate.index
         return "", -1
+
+
+def _pool(sentences: Sequence[str], sentence_lemmas: Sequence[Sequence[str]]) -> _Pool:
+    """The opening sentences usable as a summary, compressed, with their content lemmas:
+    long enough, ended (or long), not a list item nor half a quotation, with content."""
+    doc_counts: Counter[str] = Counter()
+    contents = [content(lemmas) for lemmas in sentence_lemmas]
+    for sentence_content in contents:
+        doc_counts.update(sentence_content)
+    usable: list[tuple[int, str, set[str]]] = []
+    for index, raw in enumerate(sentences[:MAX_CANDIDATES]):
+        sentence = compress(raw)
+        if len(sentence) < MIN_SENTENCE_CHARS or len(sentence.split()) < MIN_SENTENCE_WORDS:
+            continue
+        if sentence[-1] not in SENTENCE_END and len(sentence) < MIN_UNTERMINATED_CHARS:
+            continue
+        if _LIST_ITEM_RE.match(sentence) or not balanced(sentence):
+            # A list item or half a quotation split across sentences reads as debris.
+            continue
+        own = contents[index] if index < len(contents) else set()
+        if sentence != raw and index < len(sentence_lemmas):
+            # Compression dropped words (an attribution): judge what is left.
+            own = _compressed_content(sentence, raw, sentence_lemmas[index]) or own
+        if own:
+            usable.append((index, sentence, own))
+    return _Pool(doc_counts, tuple(usable))
 
 
 def _latin(sentences: Sequence[str]) -> bool:

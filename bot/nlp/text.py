@@ -21,6 +21,9 @@ _BLOCK_TAG_RE: Final = re.compile(
 )
 _SCRIPT_RE: Final = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _SPACES_RE: Final = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+#: What ``_SPACES_RE`` would change: a space other than U+0020, or two in a row. Most texts
+#: have neither, and rewriting every single space costs more than looking for these.
+_ODD_SPACE_RE: Final = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")
 _ZERO_WIDTH_RE: Final = re.compile(r"[\u200c-\u200f\ufeff\u00ad]")
 _BLANK_LINES_RE: Final = re.compile(r"\n\s*\n+")
 
@@ -30,7 +33,8 @@ def normalize_whitespace(text: str) -> str:
     blank line between paragraphs; strip each line. ``""`` stays ``""``."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ZERO_WIDTH_RE.sub("", text)
-    text = _SPACES_RE.sub(" ", text)
+    if "  " in text or _ODD_SPACE_RE.search(text):
+        text = _SPACES_RE.sub(" ", text)
     lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(lines)
     return _BLANK_LINES_RE.sub("\n\n", text).strip()
@@ -257,6 +261,10 @@ _LEADING_ATTR_RE: Final = re.compile(
 _PURE_ATTR_RE: Final = re.compile(
     r"^(?:об\s+этом|о\s+(?:том|нем|нём))[^.!?]{0,15}" + _ATTR_VERBS, re.IGNORECASE
 )
+#: Every verb of ``_ATTR_VERBS`` holds one of these (case-folded): a sentence without any
+#: (nearly all) cannot end in an attribution, and ``_TRAILING_ATTR_RE``, tried at every
+#: position of the sentence, is skipped. Keep in step with ``_ATTR_VERBS``.
+_ATTR_VERB_STEMS: Final = ("сообщ", "пиш", "переда", "информиру", "уточня", "цитиру", "ссылкой")
 
 
 def strip_attribution(sentence: str) -> str:
@@ -271,6 +279,10 @@ def strip_attribution(sentence: str) -> str:
         out = rest[:1].upper() + rest[1:] if rest else ""
     if _PURE_ATTR_RE.match(out):
         return ""
+    # casefold, not lower: it also maps the letter variants IGNORECASE matches («ᲃ» → «с»).
+    folded = out.casefold()
+    if not any(stem in folded for stem in _ATTR_VERB_STEMS):
+        return out.strip()
     trimmed = _TRAILING_ATTR_RE.sub(lambda m: m.group("end") or "", out)
     if trimmed != out and trimmed and trimmed[-1] not in ".!?…":
         trimmed += "."
@@ -341,7 +353,11 @@ DATELINE_PARAGRAPHS: Final = 3
 #: «сообщает БЕЛТА.В мероприятии»: a full stop with no space after a word of three or
 #: more letters, before a capitalised word. Initials («С.В.Лаврова», «г.Осло») have
 #: one or two letters before the stop and stay as they are.
-_GLUED_SENTENCE_RE: Final = re.compile(r"(?<=[а-яёa-z]{3}|[А-ЯЁA-Z]{3})\.(?=[А-ЯЁ](?:[а-яё]|\s))")
+#: (The full stop comes first and the letters are checked behind it: a pattern opening with
+#: a plain character is scanned for it, one opening with a look-behind is tried everywhere.)
+_GLUED_SENTENCE_RE: Final = re.compile(
+    r"\.(?<=[а-яёa-z]{3}\.|[А-ЯЁA-Z]{3}\.)(?=[А-ЯЁ](?:[а-яё]|\s))"
+)
 
 
 # --- razdel adapter: sentences ---------------------------------------------------------
