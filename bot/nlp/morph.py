@@ -1,35 +1,41 @@
 """The one adapter around pymorphy3: lemmas of Russian words, cached, typed.
 
 pymorphy3 is untyped and its analyser takes a noticeable time to build, so it is built
-once per process (``Morphology()``) and injected wherever lemmas are needed.
+once per process (``Morphology()``) and injected wherever lemmas are needed. It also holds
+the per-word caches every stage of the analysis shares (``memo``): a release's words are
+looked up, not analysed again, by each stage that reads them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final, TypeVar
 
 #: News vocabulary is Zipfian: a few hundred thousand forms cover months of releases.
 DEFAULT_CACHE_SIZE = 300_000
 
+#: All-capital words this short are abbreviations (ИИ, МИД, ОДКБ, США): pymorphy3 would
+#: read «ИИ» as a form of «ия», so they are kept, lower-cased, as they are.
+MAX_ABBREVIATION_LEN: Final = 6
 
-class _LemmaCache(dict[str, str]):
-    """word → lemma; a missing word is analysed and stored (the whole cache is dropped
-    when it reaches its bound: news vocabulary refills it within a few releases)."""
+_T = TypeVar("_T")
 
-    def __init__(self, analyzer: Any, size: int) -> None:
+
+class _Memo(dict[str, _T]):
+    """word → ``derive(word)``; a missing word is derived and stored (the whole cache is
+    dropped when it reaches its bound: news vocabulary refills it within a few releases)."""
+
+    def __init__(self, derive: Callable[[str], _T], size: int) -> None:
         super().__init__()
-        self._analyzer = analyzer
+        self._derive = derive
         self._size = size
 
-    def __missing__(self, word: str) -> str:
-        lowered = word.lower().replace("ё", "е")
-        parses = self._analyzer.parse(lowered)
-        result = str(parses[0].normal_form).replace("ё", "е") if parses else lowered
+    def __missing__(self, word: str) -> _T:
+        value = self._derive(word)
         if len(self) >= self._size:
             self.clear()
-        self[word] = result
-        return result
+        self[word] = value
+        return value
 
 
 class Morphology:
@@ -37,8 +43,8 @@ class Morphology:
 
     ``lemma(word)`` returns the normal form of the most probable parse, lower-cased, with
     «ё» folded to «е»; words pymorphy3 does not know come back lower-cased as they are.
-    Thread-safe enough for ``asyncio.to_thread`` use: the cache is a plain dict whose
-    worst race is computing one lemma twice.
+    Thread-safe enough for ``asyncio.to_thread`` use: the caches are plain dicts whose
+    worst race is computing one value twice.
     """
 
     #: ``lemma(word)``: see the class doc. An attribute, not a method: it is the cache's
@@ -50,8 +56,24 @@ class Morphology:
         import pymorphy3
 
         self._analyzer: Any = pymorphy3.MorphAnalyzer()
-        self._cache = _LemmaCache(self._analyzer, cache_size)
-        self.lemma = self._cache.__getitem__
+        self._cache_size = cache_size
+        self.lemma = _Memo(self._parse_lemma, cache_size).__getitem__
+        self._memos: dict[Callable[[Morphology, str], Any], Callable[[str], Any]] = {}
+
+    def _parse_lemma(self, word: str) -> str:
+        lowered = word.lower().replace("ё", "е")
+        parses = self._analyzer.parse(lowered)
+        return str(parses[0].normal_form).replace("ё", "е") if parses else lowered
+
+    def memo(self, derive: Callable[[Morphology, str], _T]) -> Callable[[str], _T]:
+        """``word → derive(self, word)``, cached per word like ``lemma``: one cache per
+        ``derive`` function (pass a module-level function, not a new lambda each time),
+        shared by every caller for the life of this object. ``derive`` must be pure."""
+        lookup = self._memos.get(derive)
+        if lookup is None:
+            lookup = _Memo(lambda word: derive(self, word), self._cache_size).__getitem__
+            self._memos[derive] = lookup
+        return lookup
 
     def lemmas(self, word: str) -> tuple[str, ...]:
         """All distinct normal forms of ``word`` (for ambiguous forms), most probable first."""
@@ -67,3 +89,13 @@ class Morphology:
         if not parses:
             return frozenset()
         return frozenset(str(parses[0].tag).replace(" ", ",").split(","))
+
+
+def token_lemma(morph: Morphology, token: str) -> str:
+    """The lemma of a word token as the analysis indexes and matches it: a short
+    all-capital abbreviation («ИИ», «МИД», «ОАЭ»; up to ``MAX_ABBREVIATION_LEN`` letters)
+    only lower-cased with «ё» folded, any other word ``morph.lemma``. Use it through
+    ``morph.memo(token_lemma)``."""
+    if 1 < len(token) <= MAX_ABBREVIATION_LEN and token.isupper():
+        return token.lower().replace("ё", "е")
+    return morph.lemma(token)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from typing import Final, Protocol
+from typing import Final
+
+from bot.nlp.morph import Morphology, token_lemma
 
 # --- HTML and whitespace -------------------------------------------------------------
 
@@ -393,22 +395,8 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(text)
 
 
-class _Lemmatizer(Protocol):
-    def lemma(self, word: str) -> str: ...
-
-
-#: All-capital words this short are abbreviations (ИИ, МИД, ОДКБ, США): pymorphy3 would
-#: read «ИИ» as a form of «ия», so they are kept, lower-cased, as they are.
-MAX_ABBREVIATION_LEN: Final = 6
-
-
-def lemmatize(tokens: list[str], morph: _Lemmatizer) -> list[str]:
+def lemmatize(tokens: list[str], morph: Morphology) -> list[str]:
     """Lemmas of word tokens (from ``words``), lower-case, «ё» folded to «е»; short
-    all-capital abbreviations and numbers are kept as they are (lower-cased)."""
-    out: list[str] = []
-    for token in tokens:
-        if len(token) <= MAX_ABBREVIATION_LEN and token.isupper() and len(token) > 1:
-            out.append(token.lower().replace("ё", "е"))
-        else:
-            out.append(morph.lemma(token))
-    return out
+    all-capital abbreviations and numbers are kept as they are (lower-cased): see
+    ``morph.token_lemma``, whose per-word cache this shares with search indexing."""
+    return list(map(morph.memo(token_lemma), tokens))
