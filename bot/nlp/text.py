@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Final
 
 from bot.nlp.morph import Morphology, token_lemma
@@ -370,12 +371,30 @@ def split_sentences(text: str) -> list[str]:
     and initials), each stripped; paragraph breaks always end a sentence. ``""`` → ``[]``."""
     from razdel import sentenize
 
+    may_split = _may_split()
     sentences: list[str] = []
     for paragraph in text.split("\n"):
         if not paragraph.strip():
             continue
+        if may_split(paragraph) is None:
+            # One sentence for certain (razdel would return it whole): a short paragraph
+            # of news often is, and razdel's rules cost far more than this look.
+            sentences.append(paragraph.strip())
+            continue
         sentences.extend(piece for piece in _sentenize(sentenize, paragraph) if piece)
     return sentences
+
+
+@cache
+def _may_split() -> Callable[[str], re.Match[str] | None]:
+    """A search for where razdel may end a sentence: one of its delimiters (a stop, a
+    closing quote or bracket, a smiley) followed by white space. razdel joins at every
+    other delimiter (its rules «empty_side» and «no_space_prefix» come first), so a
+    paragraph without a match is one sentence. Built from razdel's own tables, on first
+    use (razdel is imported lazily)."""
+    from razdel.segmenters.sentenize import DELIMITERS, SMILES
+
+    return re.compile("(?:" + SMILES + "|[" + re.escape(DELIMITERS) + r"])\s").search
 
 
 def _sentenize(sentenize: object, paragraph: str) -> Iterator[str]:
