@@ -27,8 +27,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress, count
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -45,6 +47,7 @@ from bot.nlp.country_forms import (
     nominative_guesses,
 )
 from bot.nlp.foreign_names import ForeignNames
+from bot.nlp.morph import Memo
 from bot.nlp.prominence import CountryResult, detect_countries
 
 if TYPE_CHECKING:
@@ -68,6 +71,9 @@ SUGGEST_CUTOFF: Final[float] = 0.7
 
 #: Bound of the per-instance token → lemma-key cache (news vocabulary is Zipfian).
 _KEY_CACHE_SIZE: Final[int] = 200_000
+
+#: A token's (surface, folded) pair, taken in C.
+_FORMS: Final = itemgetter(2, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +152,11 @@ class CountryGazetteer:
         self._suggest_index: dict[str, set[str]] = defaultdict(set)
         self._key_cache: dict[str, frozenset[str]] = {}
         self._word_cache: dict[str, _WordAliases] = {}
+        # (surface, folded) of a word → whether it may be (part of) a mention in running
+        # text, wherever it stands: most words may not, and are skipped in C.
+        self._may_mention: Memo[tuple[str, str], bool] = Memo(
+            self._may_mention_strictly, _KEY_CACHE_SIZE
+        )
         self._foreign: ForeignNames | None = None
 
     # --- building --------------------------------------------------------------------
@@ -172,7 +183,9 @@ class CountryGazetteer:
 
     def add_alias(self, code: str, kind: Kind, alias: str, flags: frozenset[str]) -> None:
         """Register one alias (``flags`` as in the alias table's header)."""
-        self._word_cache.clear()  # what a word form may be has changed
+        # What a word form may be has changed.
+        self._word_cache.clear()
+        self._may_mention.clear()
         if "display" in flags:
             self._display[code] = alias
         if kind == "abbreviation":
@@ -345,8 +358,15 @@ class CountryGazetteer:
         tokens = country_forms.tokens(text)
         found: list[CountryMention] = []
         adjectives = self._adjectives
-        i = 0
-        while i < len(tokens):
+        indices: Iterable[int] = range(len(tokens))
+        if strict:
+            # Only the words that may be a mention somewhere are looked at, chosen in C:
+            # in running text that is one in five.
+            indices = compress(count(), map(self._may_mention.__getitem__, map(_FORMS, tokens)))
+        resume = 0
+        for i in indices:
+            if i < resume:
+                continue  # inside a multiword name just found
             token = tokens[i]
             if strict and not token.surface[0].isupper():
                 # Most words: lower-case, so (strictly) neither a name nor an abbreviation,
@@ -361,18 +381,29 @@ class CountryGazetteer:
                     )
                 elif "-" in token.lower or "'" in token.lower:
                     found.extend(self._match_compound(text, token, strict))
-                i += 1
                 continue
             consumed = self._match_at(
                 text, tokens, i, publisher_country=publisher_country, strict=strict, found=found
             )
             if consumed:
-                i += consumed
+                resume = i + consumed
                 continue
             if "-" in token.lower or "'" in token.lower:
                 found.extend(self._match_compound(text, token, strict))
-            i += 1
         return found
+
+    def _may_mention_strictly(self, forms: tuple[str, str]) -> bool:
+        """False when a word (surface, folded) can yield no mention in running text at any
+        position: ``_scan`` would find nothing at it and go on to the next word."""
+        surface, folded = forms
+        if folded in self._adjectives or "-" in folded or "'" in folded:
+            return True
+        if not surface[0].isupper():
+            return False  # strictly, a lower-case word is only ever an adjective
+        if surface in self._abbreviations or surface in self._home_only:
+            return True
+        aliases = self._word_aliases(folded)
+        return bool(aliases.multi or aliases.single)
 
     def _match_at(
         self,

@@ -9,6 +9,7 @@ looked up, not analysed again, by each stage that reads them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Final, TypeVar
 
 #: News vocabulary is Zipfian: a few hundred thousand forms cover months of releases.
@@ -18,23 +19,26 @@ DEFAULT_CACHE_SIZE = 300_000
 #: read «ИИ» as a form of «ия», so they are kept, lower-cased, as they are.
 MAX_ABBREVIATION_LEN: Final = 6
 
+_K = TypeVar("_K")
 _T = TypeVar("_T")
 
 
-class _Memo(dict[str, _T]):
-    """word → ``derive(word)``; a missing word is derived and stored (the whole cache is
-    dropped when it reaches its bound: news vocabulary refills it within a few releases)."""
+class Memo(dict[_K, _T]):
+    """key → ``derive(key)``; a missing key is derived and stored (the whole cache is
+    dropped when it reaches its bound: news vocabulary refills it within a few releases).
+    Look keys up with ``memo[key]`` or ``map(memo.__getitem__, keys)``: a hit is one
+    C-level dict lookup."""
 
-    def __init__(self, derive: Callable[[str], _T], size: int) -> None:
+    def __init__(self, derive: Callable[[_K], _T], size: int = DEFAULT_CACHE_SIZE) -> None:
         super().__init__()
         self._derive = derive
         self._size = size
 
-    def __missing__(self, word: str) -> _T:
-        value = self._derive(word)
+    def __missing__(self, key: _K) -> _T:
+        value = self._derive(key)
         if len(self) >= self._size:
             self.clear()
-        self[word] = value
+        self[key] = value
         return value
 
 
@@ -57,7 +61,7 @@ class Morphology:
 
         self._analyzer: Any = pymorphy3.MorphAnalyzer()
         self._cache_size = cache_size
-        self.lemma = _Memo(self._parse_lemma, cache_size).__getitem__
+        self.lemma = Memo(self._parse_lemma, cache_size).__getitem__
         self._memos: dict[Callable[[Morphology, str], Any], Callable[[str], Any]] = {}
 
     def _parse_lemma(self, word: str) -> str:
@@ -71,8 +75,8 @@ class Morphology:
         shared by every caller for the life of this object. ``derive`` must be pure."""
         lookup = self._memos.get(derive)
         if lookup is None:
-            lookup = _Memo(lambda word: derive(self, word), self._cache_size).__getitem__
-            self._memos[derive] = lookup
+            memo: Memo[str, _T] = Memo(partial(derive, self), self._cache_size)
+            lookup = self._memos[derive] = memo.__getitem__
         return lookup
 
     def lemmas(self, word: str) -> tuple[str, ...]:
