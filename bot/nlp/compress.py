@@ -170,16 +170,26 @@ def clean_sentence(sentence: str) -> str:
         return ""
     if _SOURCE_SENTENCE_RE.match(sentence) and len(sentence) < MAX_SOURCE_SENTENCE_CHARS:
         return ""
-    sentence = _LEADING_TIME_RE.sub("", sentence)
+    # The anchored patterns are matched at the start only (``sub`` would try every
+    # position), and only when the character they need is there at all.
+    if sentence[:1].isdigit():
+        sentence = _cut_leading(_LEADING_TIME_RE, sentence)
     if _MAYBE_DATELINE_RE.match(sentence):
         sentence = strip_dateline(sentence)
-    sentence = _AGENCY_TAG_RE.sub("", sentence)
+    sentence = _cut_leading(_AGENCY_TAG_RE, sentence)
     sentence = strip_attribution(sentence)
-    reported = _REPORTED_RE.match(sentence)
+    reported = _REPORTED_RE.match(sentence) if "что" in sentence else None
     if reported:
         rest = sentence[reported.end() :]
         sentence = rest[:1].upper() + rest[1:]
     return tidy(sentence)
+
+
+def _cut_leading(pattern: re.Pattern[str], sentence: str) -> str:
+    """``sentence`` without what ``pattern`` (anchored with ``^``) matches at its start: the
+    same as ``pattern.sub("", sentence)``, which can only match there."""
+    match = pattern.match(sentence)
+    return sentence[match.end() :] if match else sentence
 
 
 @lru_cache(maxsize=64)

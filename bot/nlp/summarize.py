@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from bot.nlp.clauses import (
@@ -129,7 +130,14 @@ _LIST_ITEM_RE: Final = re.compile(r"^\s*[-–—•*]\s")
 
 def content(lemmas: Sequence[str]) -> set[str]:
     """Content lemmas: not function words, not numbers, longer than one letter."""
-    return {lm for lm in lemmas if len(lm) > 1 and lm not in STOP_LEMMAS and not lm.isdigit()}
+    # Every sentence of every release goes through here: the test is cached per lemma and
+    # applied in C.
+    return set(filter(_is_content, lemmas))
+
+
+@lru_cache(maxsize=100_000)
+def _is_content(lemma: str) -> bool:
+    return len(lemma) > 1 and lemma not in STOP_LEMMAS and not lemma.isdigit()
 
 
 def language_note(language: str | None) -> str | None:
