@@ -173,7 +173,8 @@ class Analyzer:
 
         sentences = split_sentences(body)
         title_lemmas = lemmatize(words(clean_title), self._morph) if clean_title else []
-        sentence_lemmas = [lemmatize(words(sentence), self._morph) for sentence in sentences]
+        sentence_words = [words(sentence) for sentence in sentences]
+        sentence_lemmas = [lemmatize(tokens, self._morph) for tokens in sentence_words]
 
         language = detect_language(f"{clean_title}\n{body}" if clean_title else body)
         result = self._gazetteer.detect(
@@ -195,11 +196,15 @@ class Analyzer:
         if clean_title:
             headline = clean_title
             summary = self._summarizer.summarize(
-                sentences, sentence_lemmas, title_lemmas, language=language
+                sentences,
+                sentence_lemmas,
+                title_lemmas,
+                language=language,
+                sentence_words=sentence_words,
             )
         else:
             headline, summary = self._summarizer.summarize_untitled(
-                sentences, sentence_lemmas, language=language
+                sentences, sentence_lemmas, language=language, sentence_words=sentence_words
             )
         return Analysis(
             title=headline,

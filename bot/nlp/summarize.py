@@ -43,6 +43,7 @@ from bot.nlp.clauses import (
 from bot.nlp.compress import compress, tidy
 from bot.nlp.language import detect_language
 from bot.nlp.summary_checks import MAX_HEADLINE_CHARS, MAX_SUMMARY_CHARS, artifacts
+from bot.nlp.text import words
 
 __all__ = [
     "ELLIPSIS",
@@ -178,22 +179,25 @@ class ExtractiveSummarizer:
         title_lemmas: Sequence[str] = (),
         *,
         language: str | None = None,
+        sentence_words: Sequence[Sequence[str]] | None = None,
     ) -> str:
         """Summary of a release.
 
         ``sentences`` are the cleaned body's sentences, ``sentence_lemmas`` their lemmas
         (same length), ``title_lemmas`` the title's (empty when there is no title, or when
         it is withheld). ``language`` is the release's (``detect_language``); when None it
-        is detected here from the sentences. A release not in Russian gets its
-        ``LANGUAGE_NOTES`` entry. Returns ``""`` only when there is no usable sentence at
-        all; a text of one short fragment is returned as it is (shortened if needed).
+        is detected here from the sentences. ``sentence_words``: the ``text.words`` of
+        each sentence when the caller has them (the lemmas were made from them), else
+        they are split here. A release not in Russian gets its ``LANGUAGE_NOTES`` entry.
+        Returns ``""`` only when there is no usable sentence at all; a text of one short
+        fragment is returned as it is (shortened if needed).
         """
         if not sentences:
             return ""
         note = self._note(sentences, language)
         if note is not None:
             return note
-        pool = _pool(sentences, sentence_lemmas)
+        pool = _pool(sentences, sentence_lemmas, _opening_words(sentences, sentence_words))
         return self._summarize(sentences, pool, content(title_lemmas), skip=None)
 
     def summarize_untitled(
@@ -202,6 +206,7 @@ class ExtractiveSummarizer:
         sentence_lemmas: Sequence[Sequence[str]],
         *,
         language: str | None = None,
+        sentence_words: Sequence[Sequence[str]] | None = None,
     ) -> tuple[str, str]:
         """``(headline, summary)`` for a release that came with no title.
 
@@ -209,11 +214,13 @@ class ExtractiveSummarizer:
         ``MAX_HEADLINE_CHARS`` (no final stop, never a dateline); the summary is chosen
         as under a real title, so it does not repeat the headline, and comes from another
         sentence when there is one. A release not in Russian gets its headline from its
-        own text and the language note as the summary. ``("", "")`` for no sentences.
+        own text and the language note as the summary. ``sentence_words`` as for
+        ``summarize``. ``("", "")`` for no sentences.
         """
         if not sentences:
             return "", ""
-        pool = _pool(sentences, sentence_lemmas)
+        opening_words = _opening_words(sentences, sentence_words)
+        pool = _pool(sentences, sentence_lemmas, opening_words)
         ranked = self._ranked(pool, frozenset())
         headline, source = self._headline(ranked)
         note = self._note(sentences, language)
@@ -221,7 +228,7 @@ class ExtractiveSummarizer:
             return headline, note
         if not headline:
             return "", self._summarize(sentences, pool, set(), skip=None)
-        head_content = set(_lemmas_of(headline, sentences, sentence_lemmas))
+        head_content = set(_lemmas_of(headline, opening_words, sentence_lemmas))
         others = [c for c in ranked if c.index != source]
         summary = self._summarize(sentences, pool, head_content, skip=source if others else None)
         return headline, summary
@@ -363,9 +370,24 @@ class ExtractiveSummarizer:
         return "", -1
 
 
-def _pool(sentences: Sequence[str], sentence_lemmas: Sequence[Sequence[str]]) -> _Pool:
+def _opening_words(
+    sentences: Sequence[str], given: Sequence[Sequence[str]] | None
+) -> Sequence[Sequence[str]]:
+    """The ``text.words`` of the candidate sentences (the first ``MAX_CANDIDATES``):
+    the caller's when given, else split here."""
+    if given is not None:
+        return given[:MAX_CANDIDATES]
+    return [words(sentence) for sentence in sentences[:MAX_CANDIDATES]]
+
+
+def _pool(
+    sentences: Sequence[str],
+    sentence_lemmas: Sequence[Sequence[str]],
+    opening_words: Sequence[Sequence[str]],
+) -> _Pool:
     """The opening sentences usable as a summary, compressed, with their content lemmas:
-    long enough, ended (or long), not a list item nor half a quotation, with content."""
+    long enough, ended (or long), not a list item nor half a quotation, with content.
+    ``opening_words``: the words of the first ``MAX_CANDIDATES`` sentences."""
     doc_counts: Counter[str] = Counter()
     contents = [content(lemmas) for lemmas in sentence_lemmas]
     for sentence_content in contents:
@@ -383,7 +405,7 @@ def _pool(sentences: Sequence[str], sentence_lemmas: Sequence[Sequence[str]]) ->
         own = contents[index] if index < len(contents) else set()
         if sentence != raw and index < len(sentence_lemmas):
             # Compression dropped words (an attribution): judge what is left.
-            own = _compressed_content(sentence, raw, sentence_lemmas[index]) or own
+            own = _compressed_content(sentence, opening_words[index], sentence_lemmas[index]) or own
         if own:
             usable.append((index, sentence, own))
     return _Pool(doc_counts, tuple(usable))
@@ -396,30 +418,37 @@ def _latin(sentences: Sequence[str]) -> bool:
     return latin > len(sample) // 3
 
 
-def _compressed_content(compressed: str, raw: str, lemmas: Sequence[str]) -> set[str]:
-    """Content lemmas of ``compressed`` looked up among those of its ``raw`` sentence."""
-    from bot.nlp.text import words
-
-    tokens = words(raw)
-    if len(tokens) != len(lemmas):
+def _compressed_content(
+    compressed: str, raw_words: Sequence[str], lemmas: Sequence[str]
+) -> set[str]:
+    """Content lemmas of ``compressed`` looked up among those of its raw sentence (whose
+    ``text.words`` are ``raw_words``)."""
+    if len(raw_words) != len(lemmas):
         return set()
-    lookup = dict(zip((t.lower() for t in tokens), lemmas, strict=True))
-    return content([lookup.get(t.lower(), t.lower()) for t in words(compressed)])
+    lookup = dict(zip(map(str.lower, raw_words), lemmas, strict=True))
+    return content(_looked_up(lookup, compressed))
 
 
 def _lemmas_of(
-    headline: str, sentences: Sequence[str], sentence_lemmas: Sequence[Sequence[str]]
+    headline: str,
+    opening_words: Sequence[Sequence[str]],
+    sentence_lemmas: Sequence[Sequence[str]],
 ) -> set[str]:
     """Content lemmas of a headline made from the release's own words: looked up in the
-    lemmas of the sentences (``text.words`` and ``lemmatize`` give one lemma per token)."""
-    from bot.nlp.text import words
-
+    lemmas of the opening sentences, whose words are ``opening_words`` (``text.words``
+    and ``lemmatize`` give one lemma per token)."""
     lookup: dict[str, str] = {}
-    for sentence, lemmas in zip(sentences[:MAX_CANDIDATES], sentence_lemmas, strict=False):
-        tokens = words(sentence)
+    for tokens, lemmas in zip(opening_words, sentence_lemmas, strict=False):
         if len(tokens) == len(lemmas):
-            lookup.update(zip((t.lower() for t in tokens), lemmas, strict=True))
-    return content([lookup.get(t.lower(), t.lower()) for t in words(headline)])
+            lookup.update(zip(map(str.lower, tokens), lemmas, strict=True))
+    return content(_looked_up(lookup, headline))
+
+
+def _looked_up(lookup: dict[str, str], text: str) -> list[str]:
+    """The lemma of each word of ``text`` in ``lookup`` (by its lower case), or the
+    lower-cased word itself."""
+    lowered = list(map(str.lower, words(text)))
+    return list(map(lookup.get, lowered, lowered))
 
 
 def _restates(own: set[str] | frozenset[str], title_content: set[str] | frozenset[str]) -> bool:
