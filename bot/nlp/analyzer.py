@@ -8,11 +8,13 @@ topics, a summary, the language and lemmas for full-text search.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, Final, Protocol
 from urllib.parse import urlsplit
 
+from bot.nlp.country_forms import SURFACE, tokens
 from bot.nlp.language import detect_language
-from bot.nlp.query import lemmatize_words
+from bot.nlp.query import index_terms
 from bot.nlp.summarize import ExtractiveSummarizer
 from bot.nlp.text import (
     clean_text,
@@ -214,6 +216,9 @@ class Analyzer:
             summary=summary,
             language=language,
             # The search side lemmatises queries with query.lemmatize_words; indexing with
-            # the very same function keeps «ИИ», compounds and their parts matchable.
-            search_text=" ".join(lemmatize_words(f"{clean_title}\n{body}", self._morph)),
+            # its very terms keeps «ИИ», compounds and their parts matchable. The tokens are
+            # those the country matcher made of the title and body (its cache).
+            search_text=" ".join(
+                index_terms(map(SURFACE, chain(tokens(clean_title), tokens(body))), self._morph)
+            ),
         )

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Final, Literal, NamedTuple, cast, get_args
 
 #: What a mention is: a country's name, adjective, city or abbreviation, or a region or a
@@ -66,6 +67,10 @@ class CountryMention:
     end: int
     surface: str
     kind: Kind
+
+
+#: A token's surface, taken in C (``map(SURFACE, tokens)``).
+SURFACE: Final = itemgetter(2)
 
 
 class Token(NamedTuple):

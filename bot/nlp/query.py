@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING, Final
 
+from bot.nlp.country_forms import TOKEN_RE
 from bot.nlp.morph import token_lemma
 from bot.nlp.taxonomy import TOPIC_LABELS
 
@@ -25,7 +27,9 @@ if TYPE_CHECKING:
 
 #: Words of letters and digits; hyphenated words («торгово-экономический», «COVID-19») are
 #: one token, so that a phrase keeps its word count whichever way it is indexed.
-_WORD_RE: Final[re.Pattern[str]] = re.compile(r"[^\W_]+(?:['’\-‐][^\W_]+)*")
+#: The very tokens the country matcher reads (``country_forms.TOKEN_RE``), so that the
+#: analyzer indexes a release from the tokens it has already made.
+_WORD_RE: Final[re.Pattern[str]] = TOKEN_RE
 
 #: Quoted phrases in any of the quote styles a Russian keyboard or phone produces.
 _QUOTED_RE: Final[re.Pattern[str]] = re.compile(r"\"([^\"]+)\"|«([^»]+)»|„([^“”]+)[“”]|“([^”]+)”")
@@ -191,12 +195,18 @@ def lemmatize_words(text: str, morph: Morphology, *, with_parts: bool = True) ->
     search for «мексиканский» also finds the compound. Short all-capital abbreviations
     («ИИ», «ОАЭ») are only lower-cased (``morph.token_lemma``). Empty text gives ``[]``.
     """
-    # This runs over every word of every release: each word's terms are looked up in the
-    # per-word caches, in C, with no Python call per word.
     found = _WORD_RE.findall(text)
     if not with_parts:
         return list(map(morph.memo(token_lemma), found))
-    return list(chain.from_iterable(map(morph.memo(_index_terms), found)))
+    return index_terms(found, morph)
+
+
+def index_terms(tokens: Iterable[str], morph: Morphology) -> list[str]:
+    """``lemmatize_words(text, morph)`` for the tokens of ``text`` (``country_forms.tokens``'
+    surfaces, in order) already made: each token's lemma, then its parts' lemmas."""
+    # This runs over every word of every release: each word's terms are looked up in the
+    # per-word cache, in C, with no Python call per word.
+    return list(chain.from_iterable(map(morph.memo(_index_terms), tokens)))
 
 
 def _index_terms(morph: Morphology, word: str) -> tuple[str, ...]:
