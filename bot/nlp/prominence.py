@@ -16,6 +16,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Final
 
 from bot.nlp import issuer
@@ -24,6 +25,10 @@ from bot.nlp.country_forms import CountryMention, tokens
 if TYPE_CHECKING:
     from bot.nlp.countries import CountryGazetteer
     from bot.nlp.morph import Morphology
+
+#: A token's start and folded form, taken in C.
+_START: Final = itemgetter(0)
+_FOLDED: Final = itemgetter(3)
 
 #: How much one mention counts, by kind: a name is the clearest statement that a release is
 #: about a country; an adjective («мексиканская сторона») nearly as clear, as is a region or
@@ -85,6 +90,22 @@ _MEASURE_RE: Final[re.Pattern[str]] = re.compile(
     r"|верительн|аккредит|отзыв\w* посла",
     re.IGNORECASE,
 )
+#: Every match of ``_MEASURE_RE`` holds one of these (case-folded). Keep in step with it.
+_MEASURE_STEMS: Final = (
+    "высл", "высыл", "депорт", "персон", "визов", "безвиз", "санкц", "запрет", "эмбарго",
+    "верительн", "аккредит", "отзыв",
+)  # fmt: skip
+
+
+def _names_measure(sentence: str) -> bool:
+    """True when ``sentence`` names a concrete measure (``_MEASURE_RE``). The stems are
+    looked for first: an IGNORECASE alternation is tried at every position of the text,
+    and most sentences have none of them. (``casefold``, not ``lower``: it also maps the
+    letter variants IGNORECASE matches.)"""
+    folded = sentence.casefold()
+    return any(stem in folded for stem in _MEASURE_STEMS) and bool(_MEASURE_RE.search(sentence))
+
+
 #: Event words before «в X»: the country is where something happened.
 _VENUE_EVENTS: Final[frozenset[str]] = frozenset(
     {"визит", "поездка", "конференция", "саммит", "форум", "сессия", "заседание", "участие"}
@@ -225,12 +246,11 @@ class _Window:
 
     def __init__(self, text: str, morph: Morphology) -> None:
         words = tokens(text)
-        self._starts = [word.start for word in words]
-        self._breaks = [match.start() for match in _SENTENCE_BREAK_RE.finditer(text)]
-        # Every word's lemma once: the windows of a release's mentions overlap and together
-        # cover more words than the text has.
-        lemma = morph.lemma
-        self._lemmas = [lemma(word.lower) for word in words]
+        self._starts = list(map(_START, words))
+        self._breaks = list(map(re.Match.start, _SENTENCE_BREAK_RE.finditer(text)))
+        # Every word's lemma once (in C): the windows of a release's mentions overlap and
+        # together cover more words than the text has.
+        self._lemmas = list(map(morph.lemma, map(_FOLDED, words)))
 
     def around(self, mention: CountryMention) -> tuple[list[str], list[str]]:
         """(lemmas before the mention, lemmas after it), each within ``_CONTEXT_CHARS`` and
@@ -337,7 +357,7 @@ def _lists(text: str, found: list[CountryMention], morph: Morphology) -> dict[in
             morph.lemma(t.lower) for t in tokens(text[max(0, first.start - 60) : first.start])
         ]
         near = set(lead_in[-4:])
-        if _MEASURE_RE.search(sentence):
+        if _names_measure(sentence):
             factor = CONTEXT_BOOST
         elif (
             "из" in lead_in[-2:]  # «туристы из России, Турции и Китая»
