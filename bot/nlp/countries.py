@@ -27,7 +27,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, count
 from operator import itemgetter
@@ -158,6 +158,10 @@ class CountryGazetteer:
             self._may_mention_strictly, _KEY_CACHE_SIZE
         )
         self._foreign: ForeignNames | None = None
+        # ``load`` defers the Kazakh and English tables (CLDR through babel, a fifth of the
+        # load time) to the first text in those languages: a batch of Russian releases
+        # never needs them.
+        self._foreign_loader: Callable[[], ForeignNames] | None = None
 
     # --- building --------------------------------------------------------------------
 
@@ -178,7 +182,7 @@ class CountryGazetteer:
             gazetteer.add_alias(fields[0], KINDS[fields[1]], fields[2], flags)
         for code, name in _pycountry_names():
             gazetteer.add_alias(code, "name", name, frozenset())
-        gazetteer._foreign = ForeignNames.load()
+        gazetteer._foreign_loader = ForeignNames.load
         return gazetteer
 
     def add_alias(self, code: str, kind: Kind, alias: str, flags: frozenset[str]) -> None:
@@ -245,8 +249,9 @@ class CountryGazetteer:
         also reads Kazakh or English names and adjectives.
         """
         found = self._scan(text, publisher_country=publisher_country, strict=True)
-        if language in ("kk", "en") and self._foreign is not None:
-            found.extend(self._foreign.mentions(text, language))
+        foreign = self._foreign_names() if language in ("kk", "en") else None
+        if foreign is not None:
+            found.extend(foreign.mentions(text, language))
             found.sort(key=lambda mention: mention.start)
         return found
 
@@ -341,6 +346,13 @@ class CountryGazetteer:
         return sorted(self._display.items(), key=lambda item: _collation_key(item[1]))
 
     # --- matching ----------------------------------------------------------------------
+
+    def _foreign_names(self) -> ForeignNames | None:
+        """The Kazakh and English names, loaded on first use when ``load`` deferred them."""
+        if self._foreign is None and self._foreign_loader is not None:
+            self._foreign = self._foreign_loader()
+            self._foreign_loader = None
+        return self._foreign
 
     def _keys(self, folded: str) -> frozenset[str]:
         """Lemma keys of a folded token: itself and all its normal forms."""
