@@ -438,7 +438,14 @@ class CountryGazetteer:
         capitalised = token.surface[0].isupper()
         if capitalised or not strict:
             aliases = self._word_aliases(token.lower)
+            # A multiword alias needs the next word among its second word's keys: checked
+            # first, as a set look-up, since a word such as «Республика» opens dozens.
+            following: frozenset[str] = frozenset()
+            if aliases.multi and i + 1 < len(tokens):
+                following = self._keys(tokens[i + 1].lower)
             for alias in aliases.multi:
+                if alias.keys[1] not in following:
+                    continue
                 end = self._match_multi(text, tokens, i, alias)
                 if end is None:
                     continue
