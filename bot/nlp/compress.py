@@ -18,28 +18,30 @@ from bot.nlp.text import strip_attribution, strip_dateline
 
 # --- long names of office and state -------------------------------------------------------
 
-#: (pattern, replacement) applied in order. Case endings of «Министерство/министр» decide
-#: the case of the replacement, so the sentence stays grammatical: «министром иностранных
-#: дел» → «главой МИД», «Министерства иностранных дел» → «МИД» (indeclinable).
-_NAME_REWRITES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
+#: (word, pattern, replacement) applied in order; a pattern is tried only when its word is
+#: in the sentence (most sentences of a diplomatic release name one long office at most).
+#: Case endings of «Министерство/министр» decide the case of the replacement, so the
+#: sentence stays grammatical: «министром иностранных дел» → «главой МИД», «Министерства
+#: иностранных дел» → «МИД» (indeclinable).
+_NAME_REWRITES: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = tuple(
+    (word, re.compile(pattern), replacement)
+    for word, pattern, replacement in (
         # Not the nominative «Министерство»: «МИД подтвердило» would break the agreement.
-        (r"\b[Мм]инистерств(?:а|у|ом|е) иностранных дел\b", "МИД"),
-        (r"\bМинистр иностранных дел\b", "Глава МИД"),
-        (r"\bминистр иностранных дел\b", "глава МИД"),
-        (r"\b[Мм]инистра иностранных дел\b", "главы МИД"),
-        (r"\b[Мм]инистру иностранных дел\b", "главе МИД"),
-        (r"\b[Мм]инистром иностранных дел\b", "главой МИД"),
-        (r"\b[Мм]инистре иностранных дел\b", "главе МИД"),
-        (r"\bРоссийская Федерация\b", "Россия"),
-        (r"\bРоссийской Федерации\b", "России"),
-        (r"\bРоссийскую Федерацию\b", "Россию"),
-        (r"\bРоссийской Федерацией\b", "Россией"),
-        (r"\bСоединенн?ы[ехм]{1,2} Штат(?:ов|ам|ами|ах|ы) Америки\b", "США"),
-        (r"\bСоединённы[ехм]{1,2} Штат(?:ов|ам|ами|ах|ы) Америки\b", "США"),
-        (r"\bОбъедин[её]нных Арабских Эмиратов\b", "ОАЭ"),
-        (r"\bОрганизаци[июяей]{1,2} Объедин[её]нных Наций\b", "ООН"),
+        ("иностранных дел", r"\b[Мм]инистерств(?:а|у|ом|е) иностранных дел\b", "МИД"),
+        ("иностранных дел", r"\bМинистр иностранных дел\b", "Глава МИД"),
+        ("иностранных дел", r"\bминистр иностранных дел\b", "глава МИД"),
+        ("иностранных дел", r"\b[Мм]инистра иностранных дел\b", "главы МИД"),
+        ("иностранных дел", r"\b[Мм]инистру иностранных дел\b", "главе МИД"),
+        ("иностранных дел", r"\b[Мм]инистром иностранных дел\b", "главой МИД"),
+        ("иностранных дел", r"\b[Мм]инистре иностранных дел\b", "главе МИД"),
+        ("Федераци", r"\bРоссийская Федерация\b", "Россия"),
+        ("Федераци", r"\bРоссийской Федерации\b", "России"),
+        ("Федераци", r"\bРоссийскую Федерацию\b", "Россию"),
+        ("Федераци", r"\bРоссийской Федерацией\b", "Россией"),
+        ("Штат", r"\bСоединенн?ы[ехм]{1,2} Штат(?:ов|ам|ами|ах|ы) Америки\b", "США"),
+        ("Штат", r"\bСоединённы[ехм]{1,2} Штат(?:ов|ам|ами|ах|ы) Америки\b", "США"),
+        ("Эмират", r"\bОбъедин[её]нных Арабских Эмиратов\b", "ОАЭ"),
+        ("Наций", r"\bОрганизаци[июяей]{1,2} Объедин[её]нных Наций\b", "ООН"),
     )
 )
 
@@ -69,8 +71,11 @@ def shorten_names(sentence: str) -> str:
     """Long official names replaced by their usual short forms, in the same case."""
     if not _ANY_LONG_NAME_RE.search(sentence):
         return sentence
-    for pattern, replacement in _NAME_REWRITES:
-        sentence = pattern.sub(replacement, sentence)
+    for word, pattern, replacement in _NAME_REWRITES:
+        if word in sentence:
+            sentence = pattern.sub(replacement, sentence)
+    if "Республик" not in sentence:
+        return sentence
     sentence = _KYRGYZ_RE.sub("Кыргызстана", sentence)
     return _REPUBLIC_RE.sub(lambda m: _REPUBLICS[m.group(2)][_REPUBLIC_CASES[m.group(1)]], sentence)
 
