@@ -158,6 +158,7 @@ class Analyzer:
         text: str,
         publisher_country: str | None = None,
         url: str | None = None,
+        index: bool = True,
     ) -> Analysis:
         """Analyse one release.
 
@@ -166,6 +167,8 @@ class Analyzer:
         alpha-2) is the source's declared country; ``url``'s domain, the dateline and the
         institutions named in the text are weighed beside it (``bot.nlp.issuer``). Kazakh
         and English text gets countries and topics from their own name and topic tables.
+        ``index=False`` leaves ``search_text`` empty, for callers that store no search
+        index (`depesha enrich`); every other field is the same either way.
         An empty text gives empty countries, the fallback topic and an empty summary;
         never raises on content.
         """
@@ -220,5 +223,7 @@ class Analyzer:
             # those the country matcher made of the title and body (its cache).
             search_text=" ".join(
                 index_terms(map(SURFACE, chain(tokens(clean_title), tokens(body))), self._morph)
-            ),
+            )
+            if index
+            else "",
         )
