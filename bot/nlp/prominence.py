@@ -90,11 +90,10 @@ _MEASURE_RE: Final[re.Pattern[str]] = re.compile(
     r"|верительн|аккредит|отзыв\w* посла",
     re.IGNORECASE,
 )
-#: Every match of ``_MEASURE_RE`` holds one of these (case-folded). Keep in step with it.
-_MEASURE_STEMS: Final = (
-    "высл", "высыл", "депорт", "персон", "визов", "безвиз", "санкц", "запрет", "эмбарго",
-    "верительн", "аккредит", "отзыв",
-)  # fmt: skip
+#: Every match of ``_MEASURE_RE`` holds one of these stems (case-folded). Keep in step.
+_MEASURE_STEMS_RE: Final[re.Pattern[str]] = re.compile(
+    "высл|высыл|депорт|персон|визов|безвиз|санкц|запрет|эмбарго|верительн|аккредит|отзыв"
+)
 
 
 def _names_measure(sentence: str) -> bool:
@@ -102,8 +101,7 @@ def _names_measure(sentence: str) -> bool:
     looked for first: an IGNORECASE alternation is tried at every position of the text,
     and most sentences have none of them. (``casefold``, not ``lower``: it also maps the
     letter variants IGNORECASE matches.)"""
-    folded = sentence.casefold()
-    return any(stem in folded for stem in _MEASURE_STEMS) and bool(_MEASURE_RE.search(sentence))
+    return bool(_MEASURE_STEMS_RE.search(sentence.casefold()) and _MEASURE_RE.search(sentence))
 
 
 #: Event words before «в X»: the country is where something happened.

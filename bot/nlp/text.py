@@ -264,10 +264,11 @@ _LEADING_ATTR_RE: Final = re.compile(
 _PURE_ATTR_RE: Final = re.compile(
     r"^(?:об\s+этом|о\s+(?:том|нем|нём))[^.!?]{0,15}" + _ATTR_VERBS, re.IGNORECASE
 )
-#: Every verb of ``_ATTR_VERBS`` holds one of these (case-folded): a sentence without any
-#: (nearly all) cannot end in an attribution, and ``_TRAILING_ATTR_RE``, tried at every
-#: position of the sentence, is skipped. Keep in step with ``_ATTR_VERBS``.
-_ATTR_VERB_STEMS: Final = ("сообщ", "пиш", "переда", "информиру", "уточня", "цитиру", "ссылкой")
+#: Every verb of ``_ATTR_VERBS`` holds one of these stems (case-folded): a sentence without
+#: any (nearly all) cannot end in an attribution, and ``_TRAILING_ATTR_RE``, tried at every
+#: position of the sentence, is skipped. Keep in step with ``_ATTR_VERBS``. (One pattern
+#: of plain letters, scanned by first letter, is faster than a substring test per stem.)
+_ATTR_VERB_STEMS_RE: Final = re.compile("сообщ|пиш|переда|информиру|уточня|цитиру|ссылкой")
 
 
 def strip_attribution(sentence: str) -> str:
@@ -283,8 +284,7 @@ def strip_attribution(sentence: str) -> str:
     if _PURE_ATTR_RE.match(out):
         return ""
     # casefold, not lower: it also maps the letter variants IGNORECASE matches («ᲃ» → «с»).
-    folded = out.casefold()
-    if not any(stem in folded for stem in _ATTR_VERB_STEMS):
+    if not _ATTR_VERB_STEMS_RE.search(out.casefold()):
         return out.strip()
     trimmed = _TRAILING_ATTR_RE.sub(lambda m: m.group("end") or "", out)
     if trimmed != out and trimmed and trimmed[-1] not in ".!?…":
