@@ -61,13 +61,20 @@ class Morphology:
 
         self._analyzer: Any = pymorphy3.MorphAnalyzer()
         self._cache_size = cache_size
-        self.lemma = Memo(self._parse_lemma, cache_size).__getitem__
+        # One analysis per folded form, whichever way it is asked for («Мира», «мира»,
+        # all its lemmas): the analyser is the costliest call of a new release.
+        self._forms: Memo[str, tuple[str, ...]] = Memo(self._parse_forms, cache_size)
+        self.lemma = Memo(self._first_form, cache_size).__getitem__
         self._memos: dict[Callable[[Morphology, str], Any], Callable[[str], Any]] = {}
 
-    def _parse_lemma(self, word: str) -> str:
-        lowered = word.lower().replace("ё", "е")
-        parses = self._analyzer.parse(lowered)
-        return str(parses[0].normal_form).replace("ё", "е") if parses else lowered
+    def _parse_forms(self, lowered: str) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for parse in self._analyzer.parse(lowered):
+            seen.setdefault(str(parse.normal_form).replace("ё", "е"), None)
+        return tuple(seen) or (lowered,)
+
+    def _first_form(self, word: str) -> str:
+        return self._forms[word.lower().replace("ё", "е")][0]
 
     def memo(self, derive: Callable[[Morphology, str], _T]) -> Callable[[str], _T]:
         """``word → derive(self, word)``, cached per word like ``lemma``: one cache per
@@ -80,12 +87,9 @@ class Morphology:
         return lookup
 
     def lemmas(self, word: str) -> tuple[str, ...]:
-        """All distinct normal forms of ``word`` (for ambiguous forms), most probable first."""
-        lowered = word.lower().replace("ё", "е")
-        seen: dict[str, None] = {}
-        for parse in self._analyzer.parse(lowered):
-            seen.setdefault(str(parse.normal_form).replace("ё", "е"), None)
-        return tuple(seen) or (lowered,)
+        """All distinct normal forms of ``word`` (for ambiguous forms), most probable first;
+        the first is ``lemma(word)``."""
+        return self._forms[word.lower().replace("ё", "е")]
 
     def tags(self, word: str) -> frozenset[str]:
         """Grammemes of the most probable parse, e.g. {'NOUN', 'Geox', 'loct', …}."""
