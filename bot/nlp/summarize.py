@@ -21,6 +21,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress as compress_items
+from itertools import repeat
 from typing import Final
 
 from bot.nlp.clauses import (
@@ -81,6 +83,9 @@ RESTATEMENT_MAX_NEW: Final = 4
 #: (how much of the sentence the rest of the release talks about) breaks its ties.
 POSITION_WEIGHT: Final = 1.0
 CENTRALITY_WEIGHT: Final = 0.6
+#: A content lemma counts for centrality once per other sentence (or the title) that
+#: repeats it, up to this many times: a word that every sentence repeats is no more central.
+REPEAT_CAP: Final = 3
 #: Sentences that lean on the previous one («Он отметил …», «Также …») read badly alone.
 DANGLING_PENALTY: Final = 0.5
 #: Direct speech opening with a quotation mark is a voice, not the news itself.
@@ -155,15 +160,30 @@ class _Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class _Usable:
+    """One usable opening sentence with what its score takes from it alone."""
+
+    index: int
+    text: str  # compressed
+    own: set[str]  # content lemmas
+    #: In how many other sentences each of ``own`` occurs, capped at 3, summed; a lemma
+    #: that the title also has and that occurs at most thrice counts one more (``_score``).
+    repeats: int
+    #: Those of ``own`` that would count one more if the title had them.
+    rare: frozenset[str]
+    #: The penalties of its opening and ending, in the order they are subtracted.
+    penalties: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class _Pool:
     """A release's usable opening sentences, prepared once — compressed, filtered, their
-    content lemmas — and ranked against each title they are judged under (an untitled
-    release is ranked for its headline, then for its summary under that headline)."""
+    content lemmas and the parts of their score that need no title — and ranked against
+    each title they are judged under (an untitled release is ranked for its headline,
+    then for its summary under that headline)."""
 
-    #: In how many sentences of the whole release each content lemma occurs.
-    doc_counts: Counter[str]
-    #: (index, compressed sentence, content lemmas) of the usable candidates, in order.
-    usable: tuple[tuple[int, str, set[str]], ...]
+    #: The usable candidates, in order.
+    usable: tuple[_Usable, ...]
 
 
 class ExtractiveSummarizer:
@@ -243,11 +263,11 @@ class ExtractiveSummarizer:
     def _ranked(self, pool: _Pool, title_content: frozenset[str] | set[str]) -> list[_Candidate]:
         """Usable candidates, best first (restatements of the title excluded)."""
         scored: list[tuple[float, _Candidate]] = []
-        for index, sentence, own in pool.usable:
-            if title_content and _restates(own, title_content):
+        for usable in pool.usable:
+            if title_content and _restates(usable.own, title_content):
                 continue
-            score = self._score(index, sentence, own, pool.doc_counts, title_content)
-            scored.append((score, _Candidate(index, sentence, frozenset(own))))
+            score = _score(usable, title_content)
+            scored.append((score, _Candidate(usable.index, usable.text, frozenset(usable.own))))
         scored.sort(key=lambda pair: (-pair[0], pair[1].index))
         return [candidate for _, candidate in scored]
 
@@ -276,31 +296,6 @@ class ExtractiveSummarizer:
         if len(summary) < SECOND_SENTENCE_BELOW_CHARS:
             summary = self._maybe_add_next(summary, chosen, ranked, title_content)
         return tidy(summary)
-
-    def _score(
-        self,
-        index: int,
-        sentence: str,
-        own: set[str],
-        doc_counts: Counter[str],
-        title_content: frozenset[str] | set[str],
-    ) -> float:
-        position = 1.0 / (1.0 + 0.5 * index)
-        # Share of the sentence's words that other sentences (or the title) repeat.
-        shared = sum(min(doc_counts[lemma] - 1 + (lemma in title_content), 3) for lemma in own) / (
-            3 * len(own)
-        )
-        centrality = shared * math.log1p(len(own)) / math.log1p(20)
-        score = POSITION_WEIGHT * position + CENTRALITY_WEIGHT * centrality
-        if _DANGLING_STARTS.match(sentence):
-            score -= DANGLING_PENALTY
-        if _BACKGROUND_STARTS.match(sentence):
-            score -= BACKGROUND_PENALTY
-        if sentence.rstrip().endswith(":"):
-            score -= COLON_PENALTY
-        if sentence[:1] in '«"“„':
-            score -= QUOTE_PENALTY
-        return score
 
     def _maybe_add_next(
         self,
@@ -380,6 +375,40 @@ def _opening_words(
     return [words(sentence) for sentence in sentences[:MAX_CANDIDATES]]
 
 
+def _score(usable: _Usable, title_content: frozenset[str] | set[str]) -> float:
+    """Position, then centrality: the share of the sentence's content lemmas that other
+    sentences (or the title) repeat, each counted up to 3 times; less the penalties."""
+    position = 1.0 / (1.0 + 0.5 * usable.index)
+    repeated = usable.repeats + len(usable.rare & title_content)
+    shared = repeated / (REPEAT_CAP * len(usable.own))
+    centrality = shared * math.log1p(len(usable.own)) / math.log1p(20)
+    score = POSITION_WEIGHT * position + CENTRALITY_WEIGHT * centrality
+    for penalty in usable.penalties:
+        score -= penalty
+    return score
+
+
+def _prepare(index: int, sentence: str, own: set[str], doc_counts: Counter[str]) -> _Usable:
+    """A usable sentence with the title-free parts of its score (see ``_Usable``)."""
+    # Each lemma counts min(count - 1 + in_title, REPEAT_CAP), count being the sentences
+    # it occurs in: min(count, REPEAT_CAP + 1) - 1, plus one when the title has it and
+    # count <= REPEAT_CAP. The sum over ``own`` and those lemmas are taken here, in C.
+    lemmas = list(own)
+    counts = list(map(doc_counts.__getitem__, lemmas))
+    repeats = sum(map(min, counts, repeat(REPEAT_CAP + 1))) - len(lemmas)
+    rare = frozenset(compress_items(lemmas, map((REPEAT_CAP + 1).__gt__, counts)))
+    penalties: list[float] = []
+    if _DANGLING_STARTS.match(sentence):
+        penalties.append(DANGLING_PENALTY)
+    if _BACKGROUND_STARTS.match(sentence):
+        penalties.append(BACKGROUND_PENALTY)
+    if sentence.rstrip().endswith(":"):
+        penalties.append(COLON_PENALTY)
+    if sentence[:1] in '«"“„':
+        penalties.append(QUOTE_PENALTY)
+    return _Usable(index, sentence, own, repeats, rare, tuple(penalties))
+
+
 def _pool(
     sentences: Sequence[str],
     sentence_lemmas: Sequence[Sequence[str]],
@@ -392,7 +421,7 @@ def _pool(
     contents = [content(lemmas) for lemmas in sentence_lemmas]
     for sentence_content in contents:
         doc_counts.update(sentence_content)
-    usable: list[tuple[int, str, set[str]]] = []
+    usable: list[_Usable] = []
     for index, raw in enumerate(sentences[:MAX_CANDIDATES]):
         sentence = compress(raw)
         if len(sentence) < MIN_SENTENCE_CHARS or len(sentence.split()) < MIN_SENTENCE_WORDS:
@@ -407,8 +436,8 @@ def _pool(
             # Compression dropped words (an attribution): judge what is left.
             own = _compressed_content(sentence, opening_words[index], sentence_lemmas[index]) or own
         if own:
-            usable.append((index, sentence, own))
-    return _Pool(doc_counts, tuple(usable))
+            usable.append(_prepare(index, sentence, own, doc_counts))
+    return _Pool(tuple(usable))
 
 
 def _latin(sentences: Sequence[str]) -> bool:
