@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Final
 
+from bot.nlp.meta_line import RepeatedComponents
 from bot.nlp.morph import Morphology, token_lemma
 
 # --- HTML and whitespace -------------------------------------------------------------
@@ -227,9 +228,11 @@ def strip_dateline(paragraph: str) -> str:
     return rest
 
 
-#: Short opening lines that carry only a date, a time, a place or a byline.
-_META_LINE_RE: Final = re.compile(
-    r"^(?:(?:" + _DATE + r"|" + _AGENCY + r"|" + _PLACE + r")[\s,./|–—-]*){1,8}$", re.IGNORECASE
+#: Short opening lines that carry only a date, a time, a place or a byline: up to eight
+#: of those, with separators. (Matched by ``RepeatedComponents``, not as one regular
+#: expression, which backtracks for minutes over a short sentence that is no such line.)
+_META_LINE: Final = RepeatedComponents(
+    "(?:" + _DATE + "|" + _AGENCY + "|" + _PLACE + ")", r"[\s,./|–—-]", 8, re.IGNORECASE
 )
 _BYLINE_RE: Final = re.compile(r"^(?:Автор|Фото|Источник|Текст)\s*:?\s+\S", re.IGNORECASE)
 #: Meta lines are short; a longer line is content even if it looks odd.
@@ -241,7 +244,7 @@ def _is_meta_line(line: str) -> bool:
         return False
     if _BYLINE_RE.match(line) and len(line.split()) <= 5:
         return True
-    return bool(_DATE_RE.search(line) and _META_LINE_RE.match(line))
+    return bool(_DATE_RE.search(line)) and _META_LINE.match(line)
 
 
 # --- attributions ----------------------------------------------------------------------
