@@ -124,7 +124,7 @@ def cue_vote(context: list[str]) -> float:
     for position in range(len(context) - 1, max(-1, len(context) - 4), -1):
         lemma = context[position]
         if lemma in GOVERNMENT_CUES or lemma in MISSION_CUES:
-            if _WITH_PREPOSITIONS & set(context[max(0, position - 3) : position]):
+            if not _WITH_PREPOSITIONS.isdisjoint(context[max(0, position - 3) : position]):
                 return 0.0
             return 1.0 if lemma in GOVERNMENT_CUES else MISSION_VOTE
         if lemma not in _ISSUER_FILLERS:
@@ -148,13 +148,15 @@ def adjective_vote(context: list[str], after: list[str]) -> float:
     «пресс-службе азербайджанского лидера»), unless it is the other side of a meeting."""
     if not after or after[0] not in GOVERNMENT_CUES:
         return 0.0
-    return 0.0 if _WITH_PREPOSITIONS & set(context[-3:]) else 1.0
+    return 1.0 if _WITH_PREPOSITIONS.isdisjoint(context[-3:]) else 0.0
 
 
 def speaker_factor(context: list[str], after: list[str]) -> float:
     """``SPEAKER_FACTOR`` when a verb of speech follows the mention (within a few words) or
     stands just before its institution («заявил посол Беларуси»); else 1.0."""
-    if SPEECH_VERBS & set(after[:_SPEECH_REACH]) or SPEECH_VERBS & set(context[-6:]):
+    if not SPEECH_VERBS.isdisjoint(after[:_SPEECH_REACH]) or not SPEECH_VERBS.isdisjoint(
+        context[-6:]
+    ):
         return SPEAKER_FACTOR
     return 1.0
 

@@ -314,16 +314,16 @@ def _role(text: str, mention: CountryMention, context: list[str]) -> str:
     if (
         len(context) >= 2
         and context[-1] in {"с", "со", "и"}
-        and _BACKGROUND_CUES & set(context[-4:])
+        and not _BACKGROUND_CUES.isdisjoint(context[-4:])
     ):
         return "background"
-    if context[-3:] and _BACKGROUND_CUES & set(context[-2:]):
+    if context[-3:] and not _BACKGROUND_CUES.isdisjoint(context[-2:]):
         return "background"
     if len(context) >= 2 and context[-1] in _IN:
         window = context[-7:-1]
         if "корреспондент" in window:
             return "outlet"  # «корреспондент Казинформа в Китае»: the reprinting outlet
-        if _VENUE_VERBS & set(window[-3:]) or _VENUE_EVENTS & set(context[:-1]):
+        if not _VENUE_VERBS.isdisjoint(window[-3:]) or not _VENUE_EVENTS.isdisjoint(context[:-1]):
             return "venue"  # «в рамках визита в …», «соревнования прошли в Китае»
         if len(context) >= 3 and context[-3] in issuer.MISSION_CUES:
             return "counterpart"  # «посол Казахстана в США»: the host country
