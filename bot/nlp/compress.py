@@ -100,7 +100,7 @@ _LEADING_TIME_RE: Final = re.compile(
 
 #: A dateline has a date, a slash or a dash near the start; most sentences have none, and
 #: ``strip_dateline`` is the costliest step here.
-_MAYBE_DATELINE_RE: Final = re.compile(r"^.{0,60}?(?:\d|/|\s[-–—]\s|[A-ZА-ЯЁ]{3,}\b)")
+_MAYBE_DATELINE_RE: Final = re.compile(r"^.{0,60}?(?:[\d/]|\s[-–—]\s|[A-ZА-ЯЁ]{3,}\b)")
 
 
 def strip_asides(sentence: str) -> str:

@@ -92,9 +92,11 @@ _ATTRIBUTION_RE: Final[re.Pattern[str]] = re.compile(
 )
 #: An upper-case city, a comma or full stop and a date, then a dash or an agency:
 #: «ТАШКЕНТ, 6 марта — Sputnik», «Астана. 23 февраля. KAZAKHSTAN TODAY», «Мехико, 3 мая».
-_DATELINE_RE: Final[re.Pattern[str]] = re.compile(
-    r"(?:^|\n)\s*([А-ЯЁA-Z][А-ЯЁA-Zа-яёa-z\- ]{2,30}?)[,.]\s+\d{1,2}\s+[а-яё]{3,9}\.?"
-)
+_DATELINE: Final = r"\s*([А-ЯЁA-Z][А-ЯЁA-Zа-яёa-z\- ]{2,30}?)[,.]\s+\d{1,2}\s+[а-яё]{3,9}\.?"
+#: … at the start of the text, or (the first one) after a line break: two patterns, not
+#: «(?:^|\n)…», so that the engine can skip to the line breaks.
+_DATELINE_AT_START: Final[re.Pattern[str]] = re.compile(_DATELINE)
+_DATELINE_AFTER_BREAK: Final[re.Pattern[str]] = re.compile("\n" + _DATELINE)
 #: The dateline is read at the top of the text only (a standfirst may come first).
 DATELINE_WINDOW: Final[int] = 600
 
@@ -173,7 +175,8 @@ def attribution_ranges(text: str) -> list[tuple[int, int]]:
 
 def dateline_place(opening: str) -> str | None:
     """The place of a dateline near the top of ``opening`` («ТАШКЕНТ», «Астана»), or None."""
-    match = _DATELINE_RE.search(opening[:DATELINE_WINDOW])
+    head = opening[:DATELINE_WINDOW]
+    match = _DATELINE_AT_START.match(head) or _DATELINE_AFTER_BREAK.search(head)
     return match.group(1).strip() if match else None
 
 

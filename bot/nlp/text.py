@@ -76,8 +76,8 @@ def drop_repeated_title(text: str, title: str | None) -> str:
     title_fp = _fingerprint(title) if title else ""
     if not title_fp and len(paragraphs) > 1:
         first = _fingerprint(paragraphs[0])
-        following = [p for p in paragraphs[1:] if p.strip()]
-        if first and following and _fingerprint(following[0]) == first:
+        following = next((p for p in paragraphs[1:] if p.strip()), None)
+        if first and following is not None and _fingerprint(following) == first:
             title_fp = first
     if not title_fp:
         return text
