@@ -20,7 +20,9 @@ KINDS: Final[dict[str, Kind]] = {kind: kind for kind in get_args(Kind)}
 
 #: Words of letters (Cyrillic or Latin) and digits; hyphen/apostrophe-joined words stay one
 #: token so that «Гвинея-Бисау», «Кот-д'Ивуар» and «казахско-мексиканских» survive intact.
-TOKEN_RE: Final[re.Pattern[str]] = re.compile(r"[^\W_]+(?:['’\-‐][^\W_]+)*")
+#: (Possessive quantifiers: a token never gives back a letter, so the engine keeps no
+#: backtracking state per letter; the matches are the same.)
+TOKEN_RE: Final[re.Pattern[str]] = re.compile(r"[^\W_]++(?:['’\-‐][^\W_]++)*+")
 
 #: Characters skipped when looking back for a sentence start (quotes, brackets, dashes).
 _OPENERS: Final[str] = " \t\r«\"„“”'(—–-[*•"

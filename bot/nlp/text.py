@@ -407,7 +407,9 @@ def _sentenize(sentenize: object, paragraph: str) -> Iterator[str]:
 
 # --- words -------------------------------------------------------------------------
 
-_WORD_RE: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+(?:[.,]\d+)?")
+#: (Possessive quantifiers, as ``country_forms.TOKEN_RE``: the same matches, no
+#: backtracking state kept per letter.)
+_WORD_RE: Final = re.compile(r"[^\W\d_]++(?:-[^\W\d_]++)*+|\d++(?:[.,]\d+)?+")
 
 
 def words(text: str) -> list[str]:
