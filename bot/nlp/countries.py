@@ -47,7 +47,7 @@ from bot.nlp.country_forms import (
     nominative_guesses,
 )
 from bot.nlp.foreign_names import ForeignNames
-from bot.nlp.morph import Memo
+from bot.nlp.morph import MEMO_SIZE, Memo
 from bot.nlp.prominence import CountryResult, detect_countries
 
 if TYPE_CHECKING:
@@ -154,9 +154,7 @@ class CountryGazetteer:
         self._word_cache: dict[str, _WordAliases] = {}
         # (surface, folded) of a word → whether it may be (part of) a mention in running
         # text, wherever it stands: most words may not, and are skipped in C.
-        self._may_mention: Memo[tuple[str, str], bool] = Memo(
-            self._may_mention_strictly, _KEY_CACHE_SIZE
-        )
+        self._may_mention: Memo[tuple[str, str], bool] = Memo(self._may_mention_strictly, MEMO_SIZE)
         self._foreign: ForeignNames | None = None
         # ``load`` defers the Kazakh and English tables (CLDR through babel, a fifth of the
         # load time) to the first text in those languages: a batch of Russian releases

@@ -14,6 +14,10 @@ from typing import Any, Final, TypeVar
 
 #: News vocabulary is Zipfian: a few hundred thousand forms cover months of releases.
 DEFAULT_CACHE_SIZE = 300_000
+#: Bound of each ``memo`` cache: what stages derive from a word is cheap to derive again
+#: from the cached lemma, so these hold the current vocabulary, not months of it (each
+#: entry is some 200 bytes; the bot process runs for months).
+MEMO_SIZE = 100_000
 
 #: All-capital words this short are abbreviations (ИИ, МИД, ОДКБ, США): pymorphy3 would
 #: read «ИИ» as a form of «ия», so they are kept, lower-cased, as they are.
@@ -82,7 +86,7 @@ class Morphology:
         shared by every caller for the life of this object. ``derive`` must be pure."""
         lookup = self._memos.get(derive)
         if lookup is None:
-            memo: Memo[str, _T] = Memo(partial(derive, self), self._cache_size)
+            memo: Memo[str, _T] = Memo(partial(derive, self), min(MEMO_SIZE, self._cache_size))
             lookup = self._memos[derive] = memo.__getitem__
         return lookup
 
