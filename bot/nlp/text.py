@@ -29,6 +29,10 @@ _SPACES_RE: Final = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 #: have neither, and rewriting every single space costs more than looking for these.
 _ODD_SPACE_RE: Final = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")
 _ZERO_WIDTH_RE: Final = re.compile(r"[\u200c-\u200f\ufeff\u00ad]")
+#: Either of the two above, looked for in one pass: most texts have none.
+_ODD_CHARACTER_RE: Final = re.compile(
+    r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000\u200c-\u200f\ufeff\u00ad]"
+)
 _BLANK_LINES_RE: Final = re.compile(r"\n\s*\n+")
 
 
@@ -36,11 +40,13 @@ def normalize_whitespace(text: str) -> str:
     """Collapse runs of spaces (incl. NBSP) to one space; keep single line breaks and one
     blank line between paragraphs; strip each line. ``""`` stays ``""``."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ZERO_WIDTH_RE.sub("", text)
-    if "  " in text or _ODD_SPACE_RE.search(text):
+    if _ODD_CHARACTER_RE.search(text):
+        text = _ZERO_WIDTH_RE.sub("", text)
+        if "  " in text or _ODD_SPACE_RE.search(text):
+            text = _SPACES_RE.sub(" ", text)
+    elif "  " in text:
         text = _SPACES_RE.sub(" ", text)
-    lines = [line.strip() for line in text.split("\n")]
-    text = "\n".join(lines)
+    text = "\n".join(map(str.strip, text.split("\n")))
     return _BLANK_LINES_RE.sub("\n\n", text).strip()
 
 
