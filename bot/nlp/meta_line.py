@@ -13,6 +13,7 @@ components before it says no: twelve seconds for that line, minutes for a longer
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Final
 
 #: A line that reaches the search is at most this long in practice (``text`` only asks
@@ -27,23 +28,45 @@ class RepeatedComponents:
     ``component`` is a pattern that never matches the empty string; ``separator`` one
     character class (``[…]``); ``flags`` apply to both, as they would to the whole
     pattern. ``match(line)`` returns what ``pattern.match(line)`` would (as a bool).
+    The patterns are compiled on first use: a rule at module level costs no start-up time
+    (a worker process imports it and may never need it).
     """
 
     def __init__(self, component: str, separator: str, max_count: int, flags: int = 0) -> None:
-        if re.fullmatch(component, "", flags):
-            raise ValueError("the component must not match the empty string")
         self._component = component
+        self._separator = separator
         self._flags = flags
         self._max_count = max_count
-        #: The rule as written, for reference and tests: never match it on untrusted text.
-        self.pattern = re.compile(rf"^(?:(?:{component}){separator}*){{1,{max_count}}}$", flags)
-        # The same rule with atomic groups: it accepts a subset of the lines the rule does
-        # (it never gives back what a component or a separator run took), and answers at
-        # once; a line it accepts is a yes.
-        self._atomic = re.compile(rf"^(?:(?>{component}){separator}*+){{1,{max_count}}}+$", flags)
-        self._opens = re.compile(rf"(?:{component})", flags)
-        self._separators = re.compile(rf"{separator}*", flags)
         self._ending: dict[int, re.Pattern[str]] = {}
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The rule as written, for reference and tests: never match it on untrusted text.
+        Raises ``ValueError`` for a component that matches the empty string."""
+        if re.fullmatch(self._component, "", self._flags):
+            raise ValueError("the component must not match the empty string")
+        return re.compile(
+            rf"^(?:(?:{self._component}){self._separator}*){{1,{self._max_count}}}$", self._flags
+        )
+
+    @cached_property
+    def _atomic(self) -> re.Pattern[str]:
+        """The same rule with atomic groups: it accepts a subset of the lines the rule does
+        (it never gives back what a component or a separator run took) and answers at
+        once, so a line it accepts is a yes."""
+        self.pattern  # noqa: B018 — refuses an empty-matching component first
+        return re.compile(
+            rf"^(?:(?>{self._component}){self._separator}*+){{1,{self._max_count}}}+$",
+            self._flags,
+        )
+
+    @cached_property
+    def _opens(self) -> re.Pattern[str]:
+        return re.compile(rf"(?:{self._component})", self._flags)
+
+    @cached_property
+    def _separators(self) -> re.Pattern[str]:
+        return re.compile(rf"{self._separator}*", self._flags)
 
     def match(self, line: str) -> bool:
         """True when the rule matches ``line`` (from its start, to its end or its final

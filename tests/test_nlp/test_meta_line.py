@@ -65,7 +65,7 @@ def test_small_patterns_agree_with_re() -> None:
 
 def test_a_component_that_matches_nothing_is_refused() -> None:
     with pytest.raises(ValueError, match="empty"):
-        RepeatedComponents("a*", r"[ ]", 2)
+        RepeatedComponents("a*", r"[ ]", 2).match("a")
 
 
 def test_flags_apply_to_the_components() -> None:
