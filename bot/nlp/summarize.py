@@ -92,8 +92,10 @@ DANGLING_PENALTY: Final = 0.5
 QUOTE_PENALTY: Final = 0.4
 #: A sentence that introduces a quotation or a list ends with a colon and says nothing yet.
 COLON_PENALTY: Final = 0.6
-#: A sentence that only fits with «…» loses to a whole one unless it is far better.
+#: A sentence that only fits with «…» loses to a whole one unless it is far better …
 ELLIPSIS_PENALTY: Final = 0.5
+#: … counted in ranks: each rank down the candidate list costs this much.
+RANK_PENALTY: Final = 0.1
 #: Background openers («В начале недели …», «Ранее …», «Напомним …») set the scene; the
 #: news is usually in the next sentence.
 BACKGROUND_PENALTY: Final = 0.45
@@ -166,6 +168,7 @@ class _Usable:
     index: int
     text: str  # compressed
     own: set[str]  # content lemmas
+    frozen: frozenset[str]  # the same, for the ranked candidates
     #: In how many other sentences each of ``own`` occurs, capped at 3, summed; a lemma
     #: that the title also has and that occurs at most thrice counts one more (``_score``).
     repeats: int
@@ -267,7 +270,7 @@ class ExtractiveSummarizer:
             if title_content and _restates(usable.own, title_content):
                 continue
             score = _score(usable, title_content)
-            scored.append((score, _Candidate(usable.index, usable.text, frozenset(usable.own))))
+            scored.append((score, _Candidate(usable.index, usable.text, usable.frozen)))
         scored.sort(key=lambda pair: (-pair[0], pair[1].index))
         return [candidate for _, candidate in scored]
 
@@ -288,9 +291,11 @@ class ExtractiveSummarizer:
         for rank, candidate in enumerate(ranked):
             fitted = self._fit(candidate.text)
             # Rank order stands in for the score; a cut with «…» loses to a whole sentence.
-            penalty = rank * 0.1 + (ELLIPSIS_PENALTY if fitted.endswith(ELLIPSIS) else 0.0)
+            penalty = rank * RANK_PENALTY + (ELLIPSIS_PENALTY if fitted.endswith(ELLIPSIS) else 0.0)
             if best is None or penalty < best[0]:
                 best = (penalty, candidate, fitted)
+            if best[0] <= (rank + 1) * RANK_PENALTY:
+                break  # every later candidate's penalty is at least that: none can win
         assert best is not None
         _, chosen, summary = best
         if len(summary) < SECOND_SENTENCE_BELOW_CHARS:
@@ -406,7 +411,7 @@ def _prepare(index: int, sentence: str, own: set[str], doc_counts: Counter[str])
         penalties.append(COLON_PENALTY)
     if sentence[:1] in '«"“„':
         penalties.append(QUOTE_PENALTY)
-    return _Usable(index, sentence, own, repeats, rare, tuple(penalties))
+    return _Usable(index, sentence, own, frozenset(own), repeats, rare, tuple(penalties))
 
 
 def _pool(
