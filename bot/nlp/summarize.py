@@ -5,7 +5,9 @@ short headline (``summarize_untitled``); one in Kazakh or English gets a Russian
 its language instead of a foreign-language pseudo-summary.
 
 Input is already cleaned (``text.clean_text``) and split into sentences with their lemmas,
-so nothing is tokenised twice. Output is plain text (escaping happens at rendering).
+so nothing is tokenised twice. The candidate sentences are prepared once per release by
+``bot.nlp.candidates`` and ranked here. Output is plain text (escaping happens at
+rendering).
 
 How a long sentence is shortened: first compressed (``compress.compress``: attributions,
 datelines, asides, long official names); if still long, cut at the last clause boundary
@@ -15,16 +17,12 @@ boundary is cut with «…», and a shorter candidate sentence is preferred to t
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import compress as compress_items
-from itertools import repeat
 from typing import Final
 
+from bot.nlp import candidates
+from bot.nlp.candidates import MAX_CANDIDATES, Pool, content
 from bot.nlp.clauses import (
     ADJUNCT_CUT_RE,
     ELLIPSIS,
@@ -33,8 +31,6 @@ from bot.nlp.clauses import (
     MIN_ADJUNCT_HEAD_CHARS,
     MIN_CLAUSE_CHARS,
     MIN_HEADLINE_CHARS,
-    SENTENCE_END,
-    balanced,
     headline_text,
     is_clause,
     shorten,
@@ -45,7 +41,6 @@ from bot.nlp.clauses import (
 from bot.nlp.compress import compress, tidy
 from bot.nlp.language import detect_language
 from bot.nlp.summary_checks import MAX_HEADLINE_CHARS, MAX_SUMMARY_CHARS, artifacts
-from bot.nlp.text import words
 
 __all__ = [
     "ELLIPSIS",
@@ -62,15 +57,6 @@ __all__ = [
 #: A summary this long is two phone lines; a longer first sentence is cut at a clause
 #: boundary when a whole clause of at least ``MIN_CLAUSE_CHARS`` fits under it.
 TARGET_SUMMARY_CHARS: Final = 200
-#: Only the opening of a release is searched: news is written lead-first, and later
-#: sentences are background more often than summary.
-MAX_CANDIDATES: Final = 8
-#: Shorter "sentences" are captions, bylines or list items, not summaries.
-MIN_SENTENCE_CHARS: Final = 25
-MIN_SENTENCE_WORDS: Final = 4
-#: A line with no final stop is a subtitle or a caption; only a longer one (a whole
-#: statement, «Мурашко и Чечейбаев утвердили план …») can stand as a summary.
-MIN_UNTERMINATED_CHARS: Final = 50
 #: A second sentence is added only after a short first one, and only while the two fit
 #: ``TARGET_SUMMARY_CHARS``: the reader wants one fact in two lines.
 SECOND_SENTENCE_BELOW_CHARS: Final = 110
@@ -79,27 +65,10 @@ SECOND_SENTENCE_BELOW_CHARS: Final = 110
 #: only repeats the headline.
 RESTATEMENT_OVERLAP: Final = 0.55
 RESTATEMENT_MAX_NEW: Final = 4
-#: Score mix: the lead position is the strongest single signal in news, centrality
-#: (how much of the sentence the rest of the release talks about) breaks its ties.
-POSITION_WEIGHT: Final = 1.0
-CENTRALITY_WEIGHT: Final = 0.6
-#: A content lemma counts for centrality once per other sentence (or the title) that
-#: repeats it, up to this many times: a word that every sentence repeats is no more central.
-REPEAT_CAP: Final = 3
-#: Sentences that lean on the previous one («Он отметил …», «Также …») read badly alone.
-DANGLING_PENALTY: Final = 0.5
-#: Direct speech opening with a quotation mark is a voice, not the news itself.
-QUOTE_PENALTY: Final = 0.4
-#: A sentence that introduces a quotation or a list ends with a colon and says nothing yet.
-COLON_PENALTY: Final = 0.6
 #: A sentence that only fits with «…» loses to a whole one unless it is far better …
 ELLIPSIS_PENALTY: Final = 0.5
 #: … counted in ranks: each rank down the candidate list costs this much.
 RANK_PENALTY: Final = 0.1
-#: Background openers («В начале недели …», «Ранее …», «Напомним …») set the scene; the
-#: news is usually in the next sentence.
-BACKGROUND_PENALTY: Final = 0.45
-
 #: The summary of a release in another language (DESIGN: every summary is Russian). These
 #: are stored as the release's summary — data, like the summary itself — so they live
 #: here beside the summarizer rather than with the Telegram texts.
@@ -108,44 +77,6 @@ LANGUAGE_NOTES: Final[dict[str, str]] = {
     "en": "Релиз на английском языке.",
     "other": "Релиз на иностранном языке.",
 }
-
-#: Function words carry no content for overlap and centrality.
-_STOP_TEXT: Final = """
-    и в во не на с со что как а то все он она оно они к у же вы за бы по только его ее мне
-    было вот от о из ну ли если или ни быть был него до вас нибыть опять уж вам ведь там
-    потом себя ничто ей может они тут где есть надо ней для мы тебя их чем была сам чтобы
-    без будто чего раз тоже себе под будет ж тогда кто этот тот который того потому этого
-    какой совсем ним здесь этом один почти мой тем чтоб нее сейчас были куда зачем всех
-    никогда можно при наконец два об другой хоть после над больше тот через эти нас про
-    всего них какая много разве три эту моя впрочем хорошо свою этой перед иногда лучше
-    чуть том нельзя такой им более всегда конечно всю между свой также весь год время
-    это также так уже еще ещё при а также the of and to in a is for on that with by
-"""
-STOP_LEMMAS: Final = frozenset(_STOP_TEXT.split())
-_DANGLING_STARTS: Final = re.compile(
-    r"^(?:он|она|оно|они|его|ее|её|их|им|ему|ей|также|кроме того|при этом|в свою очередь"
-    r"|помимо этого|вместе с тем|однако|но|и|а|это|этот|эти|там|тогда|затем|далее"
-    r"|по (?:его|ее|её|их) (?:словам|данным)|по словам|по данным|об этом)\b",
-    re.IGNORECASE,
-)
-_BACKGROUND_STARTS: Final = re.compile(
-    r"^(?:ранее|напомним|как известно|как сообщалось|в начале (?:недели|месяца|года)"
-    r"|на прошлой неделе|в прошлом году|до этого|прежде)\b",
-    re.IGNORECASE,
-)
-_LIST_ITEM_RE: Final = re.compile(r"^\s*[-–—•*]\s")
-
-
-def content(lemmas: Sequence[str]) -> set[str]:
-    """Content lemmas: not function words, not numbers, longer than one letter."""
-    # Every sentence of every release goes through here: the test is cached per lemma and
-    # applied in C.
-    return set(filter(_is_content, lemmas))
-
-
-@lru_cache(maxsize=100_000)
-def _is_content(lemma: str) -> bool:
-    return len(lemma) > 1 and lemma not in STOP_LEMMAS and not lemma.isdigit()
 
 
 def language_note(language: str | None) -> str | None:
@@ -159,34 +90,6 @@ class _Candidate:
     index: int
     text: str  # compressed
     own: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
-class _Usable:
-    """One usable opening sentence with what its score takes from it alone."""
-
-    index: int
-    text: str  # compressed
-    own: set[str]  # content lemmas
-    frozen: frozenset[str]  # the same, for the ranked candidates
-    #: In how many other sentences each of ``own`` occurs, capped at 3, summed; a lemma
-    #: that the title also has and that occurs at most thrice counts one more (``_score``).
-    repeats: int
-    #: Those of ``own`` that would count one more if the title had them.
-    rare: frozenset[str]
-    #: The penalties of its opening and ending, in the order they are subtracted.
-    penalties: tuple[float, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Pool:
-    """A release's usable opening sentences, prepared once — compressed, filtered, their
-    content lemmas and the parts of their score that need no title — and ranked against
-    each title they are judged under (an untitled release is ranked for its headline,
-    then for its summary under that headline)."""
-
-    #: The usable candidates, in order.
-    usable: tuple[_Usable, ...]
 
 
 class ExtractiveSummarizer:
@@ -220,7 +123,9 @@ class ExtractiveSummarizer:
         note = self._note(sentences, language)
         if note is not None:
             return note
-        pool = _pool(sentences, sentence_lemmas, _opening_words(sentences, sentence_words))
+        pool = candidates.pool(
+            sentences, sentence_lemmas, candidates.opening_words(sentences, sentence_words)
+        )
         return self._summarize(sentences, pool, content(title_lemmas), skip=None)
 
     def summarize_untitled(
@@ -242,8 +147,8 @@ class ExtractiveSummarizer:
         """
         if not sentences:
             return "", ""
-        opening_words = _opening_words(sentences, sentence_words)
-        pool = _pool(sentences, sentence_lemmas, opening_words)
+        opening_words = candidates.opening_words(sentences, sentence_words)
+        pool = candidates.pool(sentences, sentence_lemmas, opening_words)
         ranked = self._ranked(pool, frozenset())
         headline, source = self._headline(ranked)
         note = self._note(sentences, language)
@@ -251,7 +156,7 @@ class ExtractiveSummarizer:
             return headline, note
         if not headline:
             return "", self._summarize(sentences, pool, set(), skip=None)
-        head_content = set(_lemmas_of(headline, opening_words, sentence_lemmas))
+        head_content = set(candidates.lemmas_of(headline, opening_words, sentence_lemmas))
         others = [c for c in ranked if c.index != source]
         summary = self._summarize(sentences, pool, head_content, skip=source if others else None)
         return headline, summary
@@ -263,13 +168,13 @@ class ExtractiveSummarizer:
             language = detect_language(" ".join(sentences[:MAX_CANDIDATES]))
         return language_note(language) if language != "other" or _latin(sentences) else None
 
-    def _ranked(self, pool: _Pool, title_content: frozenset[str] | set[str]) -> list[_Candidate]:
+    def _ranked(self, pool: Pool, title_content: frozenset[str] | set[str]) -> list[_Candidate]:
         """Usable candidates, best first (restatements of the title excluded)."""
         scored: list[tuple[float, _Candidate]] = []
         for usable in pool.usable:
             if title_content and _restates(usable.own, title_content):
                 continue
-            score = _score(usable, title_content)
+            score = candidates.score(usable, title_content)
             scored.append((score, _Candidate(usable.index, usable.text, usable.frozen)))
         scored.sort(key=lambda pair: (-pair[0], pair[1].index))
         return [candidate for _, candidate in scored]
@@ -277,7 +182,7 @@ class ExtractiveSummarizer:
     def _summarize(
         self,
         sentences: Sequence[str],
-        pool: _Pool,
+        pool: Pool,
         title_content: set[str],
         *,
         skip: int | None,
@@ -317,7 +222,10 @@ class ExtractiveSummarizer:
                 continue
             if own <= chosen.own or _restates(own, set(chosen.own)):
                 continue
-            if _DANGLING_STARTS.match(candidate.text) and candidate.index != chosen.index + 1:
+            if (
+                candidates.DANGLING_STARTS.match(candidate.text)
+                and candidate.index != chosen.index + 1
+            ):
                 break
             joined = f"{terminated(summary)} {candidate.text}"
             if (
@@ -370,119 +278,11 @@ class ExtractiveSummarizer:
         return "", -1
 
 
-def _opening_words(
-    sentences: Sequence[str], given: Sequence[Sequence[str]] | None
-) -> Sequence[Sequence[str]]:
-    """The ``text.words`` of the candidate sentences (the first ``MAX_CANDIDATES``):
-    the caller's when given, else split here."""
-    if given is not None:
-        return given[:MAX_CANDIDATES]
-    return [words(sentence) for sentence in sentences[:MAX_CANDIDATES]]
-
-
-def _score(usable: _Usable, title_content: frozenset[str] | set[str]) -> float:
-    """Position, then centrality: the share of the sentence's content lemmas that other
-    sentences (or the title) repeat, each counted up to 3 times; less the penalties."""
-    position = 1.0 / (1.0 + 0.5 * usable.index)
-    repeated = usable.repeats + len(usable.rare & title_content)
-    shared = repeated / (REPEAT_CAP * len(usable.own))
-    centrality = shared * math.log1p(len(usable.own)) / math.log1p(20)
-    score = POSITION_WEIGHT * position + CENTRALITY_WEIGHT * centrality
-    for penalty in usable.penalties:
-        score -= penalty
-    return score
-
-
-def _prepare(index: int, sentence: str, own: set[str], doc_counts: Counter[str]) -> _Usable:
-    """A usable sentence with the title-free parts of its score (see ``_Usable``)."""
-    # Each lemma counts min(count - 1 + in_title, REPEAT_CAP), count being the sentences
-    # it occurs in: min(count, REPEAT_CAP + 1) - 1, plus one when the title has it and
-    # count <= REPEAT_CAP. The sum over ``own`` and those lemmas are taken here, in C.
-    lemmas = list(own)
-    counts = list(map(doc_counts.__getitem__, lemmas))
-    repeats = sum(map(min, counts, repeat(REPEAT_CAP + 1))) - len(lemmas)
-    rare = frozenset(compress_items(lemmas, map((REPEAT_CAP + 1).__gt__, counts)))
-    penalties: list[float] = []
-    if _DANGLING_STARTS.match(sentence):
-        penalties.append(DANGLING_PENALTY)
-    if _BACKGROUND_STARTS.match(sentence):
-        penalties.append(BACKGROUND_PENALTY)
-    if sentence.rstrip().endswith(":"):
-        penalties.append(COLON_PENALTY)
-    if sentence[:1] in '«"“„':
-        penalties.append(QUOTE_PENALTY)
-    return _Usable(index, sentence, own, frozenset(own), repeats, rare, tuple(penalties))
-
-
-def _pool(
-    sentences: Sequence[str],
-    sentence_lemmas: Sequence[Sequence[str]],
-    opening_words: Sequence[Sequence[str]],
-) -> _Pool:
-    """The opening sentences usable as a summary, compressed, with their content lemmas:
-    long enough, ended (or long), not a list item nor half a quotation, with content.
-    ``opening_words``: the words of the first ``MAX_CANDIDATES`` sentences."""
-    doc_counts: Counter[str] = Counter()
-    contents = [content(lemmas) for lemmas in sentence_lemmas]
-    for sentence_content in contents:
-        doc_counts.update(sentence_content)
-    usable: list[_Usable] = []
-    for index, raw in enumerate(sentences[:MAX_CANDIDATES]):
-        sentence = compress(raw)
-        if len(sentence) < MIN_SENTENCE_CHARS or len(sentence.split()) < MIN_SENTENCE_WORDS:
-            continue
-        if sentence[-1] not in SENTENCE_END and len(sentence) < MIN_UNTERMINATED_CHARS:
-            continue
-        if _LIST_ITEM_RE.match(sentence) or not balanced(sentence):
-            # A list item or half a quotation split across sentences reads as debris.
-            continue
-        own = contents[index] if index < len(contents) else set()
-        if sentence != raw and index < len(sentence_lemmas):
-            # Compression dropped words (an attribution): judge what is left.
-            own = _compressed_content(sentence, opening_words[index], sentence_lemmas[index]) or own
-        if own:
-            usable.append(_prepare(index, sentence, own, doc_counts))
-    return _Pool(tuple(usable))
-
-
 def _latin(sentences: Sequence[str]) -> bool:
     """True when the text is mostly Latin letters (an «other» language worth a note)."""
     sample = " ".join(sentences[:3])
     latin = sum(ch.isascii() and ch.isalpha() for ch in sample)
     return latin > len(sample) // 3
-
-
-def _compressed_content(
-    compressed: str, raw_words: Sequence[str], lemmas: Sequence[str]
-) -> set[str]:
-    """Content lemmas of ``compressed`` looked up among those of its raw sentence (whose
-    ``text.words`` are ``raw_words``)."""
-    if len(raw_words) != len(lemmas):
-        return set()
-    lookup = dict(zip(map(str.lower, raw_words), lemmas, strict=True))
-    return content(_looked_up(lookup, compressed))
-
-
-def _lemmas_of(
-    headline: str,
-    opening_words: Sequence[Sequence[str]],
-    sentence_lemmas: Sequence[Sequence[str]],
-) -> set[str]:
-    """Content lemmas of a headline made from the release's own words: looked up in the
-    lemmas of the opening sentences, whose words are ``opening_words`` (``text.words``
-    and ``lemmatize`` give one lemma per token)."""
-    lookup: dict[str, str] = {}
-    for tokens, lemmas in zip(opening_words, sentence_lemmas, strict=False):
-        if len(tokens) == len(lemmas):
-            lookup.update(zip(map(str.lower, tokens), lemmas, strict=True))
-    return content(_looked_up(lookup, headline))
-
-
-def _looked_up(lookup: dict[str, str], text: str) -> list[str]:
-    """The lemma of each word of ``text`` in ``lookup`` (by its lower case), or the
-    lower-cased word itself."""
-    lowered = list(map(str.lower, words(text)))
-    return list(map(lookup.get, lowered, lowered))
 
 
 def _restates(own: set[str] | frozenset[str], title_content: set[str] | frozenset[str]) -> bool:
