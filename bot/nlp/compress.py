@@ -141,11 +141,17 @@ _DOUBLE_SPACE_RE: Final = re.compile(r"\s\s")
 
 def tidy(text: str) -> str:
     """Doubled and stray punctuation removed and spacing around it normalised."""
+    return _tidy(text)[0]
+
+
+def _tidy(text: str) -> tuple[str, bool]:
+    """``tidy(text)``, and whether ``text`` needed no rule. (Then the result needs none
+    either: stripping its ends cannot make a pair the check looks for.)"""
     if not (_UNTIDY_PUNCT_RE.search(text) or _DOUBLE_SPACE_RE.search(text)):
-        return text.strip()
+        return text.strip(), True
     for pattern, replacement in _TIDY_RULES:
         text = pattern.sub(replacement, text)
-    return text.strip()
+    return text.strip(), False
 
 
 #: A source sentence is short; a longer one that opens alike carries news too.
@@ -170,11 +176,16 @@ _REPORTED_RE: Final = re.compile(
 def clean_sentence(sentence: str) -> str:
     """One sentence as it may appear in a summary: no time stamp, source line, dateline,
     agency tag or attribution around it (``""`` if it is nothing but those)."""
+    return _clean_sentence(sentence)[0]
+
+
+def _clean_sentence(sentence: str) -> tuple[str, bool]:
+    """``clean_sentence(sentence)``, and whether its final tidying needed no rule."""
     sentence = sentence.strip()
     if _SOURCE_LINE_RE.match(sentence):
-        return ""
+        return "", True
     if _SOURCE_SENTENCE_RE.match(sentence) and len(sentence) < MAX_SOURCE_SENTENCE_CHARS:
-        return ""
+        return "", True
     # The anchored patterns are matched at the start only (``sub`` would try every
     # position), and only when the character they need is there at all.
     if sentence[:1].isdigit():
@@ -187,7 +198,7 @@ def clean_sentence(sentence: str) -> str:
     if reported:
         rest = sentence[reported.end() :]
         sentence = rest[:1].upper() + rest[1:]
-    return tidy(sentence)
+    return _tidy(sentence)
 
 
 def _cut_leading(pattern: re.Pattern[str], sentence: str) -> str:
@@ -204,8 +215,11 @@ def compress(sentence: str) -> str:
 
     Pure, so the last few results are cached: the summarizer ranks the same opening
     sentences again for a headline and for the summary of an untitled release."""
-    sentence = clean_sentence(sentence)
-    if not sentence:
+    cleaned, tidy_already = _clean_sentence(sentence)
+    if not cleaned:
         return ""
-    sentence = tidy(strip_asides(shorten_names(sentence)))
+    shortened = strip_asides(shorten_names(cleaned))
+    # Tidying again is needed only where the rewrites changed something, or where the
+    # first tidying had work to do (its rules are applied once, not to a fixed point).
+    sentence = cleaned if tidy_already and shortened == cleaned else tidy(shortened)
     return sentence[:1].upper() + sentence[1:]
