@@ -232,6 +232,7 @@ def _analyze(record: dict[str, Any], analyzer: Analyzer) -> dict[str, Any]:
         text=text,
         publisher_country=publisher.strip().upper() if publisher else None,
         url=record.get("url"),
+        index=False,  # the output has no search text
     )
     return {
         "id": record_id,

@@ -8,11 +8,13 @@ topics, a summary, the language and lemmas for full-text search.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING, Final, Protocol
 from urllib.parse import urlsplit
 
+from bot.nlp.country_forms import SURFACE, tokens
 from bot.nlp.language import detect_language
-from bot.nlp.query import lemmatize_words
+from bot.nlp.query import index_terms
 from bot.nlp.summarize import ExtractiveSummarizer
 from bot.nlp.text import (
     clean_text,
@@ -156,6 +158,7 @@ class Analyzer:
         text: str,
         publisher_country: str | None = None,
         url: str | None = None,
+        index: bool = True,
     ) -> Analysis:
         """Analyse one release.
 
@@ -164,6 +167,8 @@ class Analyzer:
         alpha-2) is the source's declared country; ``url``'s domain, the dateline and the
         institutions named in the text are weighed beside it (``bot.nlp.issuer``). Kazakh
         and English text gets countries and topics from their own name and topic tables.
+        ``index=False`` leaves ``search_text`` empty, for callers that store no search
+        index (`depesha enrich`); every other field is the same either way.
         An empty text gives empty countries, the fallback topic and an empty summary;
         never raises on content.
         """
@@ -173,7 +178,8 @@ class Analyzer:
 
         sentences = split_sentences(body)
         title_lemmas = lemmatize(words(clean_title), self._morph) if clean_title else []
-        sentence_lemmas = [lemmatize(words(sentence), self._morph) for sentence in sentences]
+        sentence_words = [words(sentence) for sentence in sentences]
+        sentence_lemmas = [lemmatize(tokens, self._morph) for tokens in sentence_words]
 
         language = detect_language(f"{clean_title}\n{body}" if clean_title else body)
         result = self._gazetteer.detect(
@@ -195,11 +201,15 @@ class Analyzer:
         if clean_title:
             headline = clean_title
             summary = self._summarizer.summarize(
-                sentences, sentence_lemmas, title_lemmas, language=language
+                sentences,
+                sentence_lemmas,
+                title_lemmas,
+                language=language,
+                sentence_words=sentence_words,
             )
         else:
             headline, summary = self._summarizer.summarize_untitled(
-                sentences, sentence_lemmas, language=language
+                sentences, sentence_lemmas, language=language, sentence_words=sentence_words
             )
         return Analysis(
             title=headline,
@@ -209,6 +219,11 @@ class Analyzer:
             summary=summary,
             language=language,
             # The search side lemmatises queries with query.lemmatize_words; indexing with
-            # the very same function keeps «ИИ», compounds and their parts matchable.
-            search_text=" ".join(lemmatize_words(f"{clean_title}\n{body}", self._morph)),
+            # its very terms keeps «ИИ», compounds and their parts matchable. The tokens are
+            # those the country matcher made of the title and body (its cache).
+            search_text=" ".join(
+                index_terms(map(SURFACE, chain(tokens(clean_title), tokens(body))), self._morph)
+            )
+            if index
+            else "",
         )

@@ -24,11 +24,17 @@ ELLIPSIS: Final = "…"
 #: Clause boundaries: comma, semicolon, colon, spaced dash.
 _CLAUSE_CUT_RE: Final = re.compile(r"[,;:]\s|\s[–—-]\s")
 #: A head ending in one of these is not a whole clause («В связи с тем, что …»).
+_DANGLING_END_WORDS: Final = (
+    "тем", "том", "того", "так", "и", "а", "но", "или", "как", "что", "чтобы", "в", "на", "с",
+    "по", "для", "о", "об", "к", "из", "от", "до", "при", "также", "который", "которая",
+    "которые", "которого", "которой", "после", "перед", "между",
+)  # fmt: skip
 _BAD_CLAUSE_END_RE: Final = re.compile(
-    r"(?:\b(?:тем|том|того|так|и|а|но|или|как|что|чтобы|в|на|с|по|для|о|об|к|из|от|до|при"
-    r"|также|который|которая|которые|которого|которой|после|перед|между)|\d)$",
-    re.IGNORECASE,
+    r"(?:\b(?:" + "|".join(_DANGLING_END_WORDS) + r")|\d)$", re.IGNORECASE
 )
+#: A match of ``_BAD_CLAUSE_END_RE`` ends the text (or its final line break), so it starts
+#: at most this far from the end: only the tail is searched, not every position.
+_BAD_CLAUSE_END_REACH: Final = max(map(len, _DANGLING_END_WORDS)) + 1
 #: Headlines may also drop a trailing adjunct: a cut before these words keeps the clause.
 HEADLINE_CUT_RE: Final = re.compile(
     r"[,;:]\s|\s[–—-]\s|\s(?=(?:в рамках|в ходе|на полях|по итогам|по случаю|в связи с"
@@ -69,7 +75,8 @@ def is_clause(text: str) -> bool:
 
 def unfinished(text: str) -> bool:
     """True when ``text`` ends on a word that needs a continuation («в», «что», «который»)."""
-    return bool(_BAD_CLAUSE_END_RE.search(text.rstrip(" .,;:–—-")))
+    head = text.rstrip(" .,;:–—-")
+    return bool(_BAD_CLAUSE_END_RE.search(head, max(0, len(head) - _BAD_CLAUSE_END_REACH)))
 
 
 def word_cut(text: str, limit: int) -> str:

@@ -18,28 +18,30 @@ from bot.nlp.text import strip_attribution, strip_dateline
 
 # --- long names of office and state -------------------------------------------------------
 
-#: (pattern, replacement) applied in order. Case endings of «Министерство/министр» decide
-#: the case of the replacement, so the sentence stays grammatical: «министром иностранных
-#: дел» → «главой МИД», «Министерства иностранных дел» → «МИД» (indeclinable).
-_NAME_REWRITES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
+#: (word, pattern, replacement) applied in order; a pattern is tried only when its word is
+#: in the sentence (most sentences of a diplomatic release name one long office at most).
+#: Case endings of «Министерство/министр» decide the case of the replacement, so the
+#: sentence stays grammatical: «министром иностранных дел» → «главой МИД», «Министерства
+#: иностранных дел» → «МИД» (indeclinable).
+_NAME_REWRITES: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = tuple(
+    (word, re.compile(pattern), replacement)
+    for word, pattern, replacement in (
         # Not the nominative «Министерство»: «МИД подтвердило» would break the agreement.
-        (r"\b[Мм]инистерств(?:а|у|ом|е) иностранных дел\b", "МИД"),
-        (r"\bМинистр иностранных дел\b", "Глава МИД"),
-        (r"\bминистр иностранных дел\b", "глава МИД"),
-        (r"\b[Мм]инистра иностранных дел\b", "главы МИД"),
-        (r"\b[Мм]инистру иностранных дел\b", "главе МИД"),
-        (r"\b[Мм]инистром иностранных дел\b", "главой МИД"),
-        (r"\b[Мм]инистре иностранных дел\b", "главе МИД"),
-        (r"\bРоссийская Федерация\b", "Россия"),
-        (r"\bРоссийской Федерации\b", "России"),
-        (r"\bРоссийскую Федерацию\b", "Россию"),
-        (r"\bРоссийской Федерацией\b", "Россией"),
-        (r"\bСоединенн?ы[ехм]{1,2} Штат(?:ов|ам|ами|ах|ы) Америки\b", "США"),
-        (r"\bСоединённы[ехм]{1,2} Штат(?:ов|ам|ами|ах|ы) Америки\b", "США"),
-        (r"\bОбъедин[её]нных Арабских Эмиратов\b", "ОАЭ"),
-        (r"\bОрганизаци[июяей]{1,2} Объедин[её]нных Наций\b", "ООН"),
+        ("иностранных дел", r"\b[Мм]инистерств(?:а|у|ом|е) иностранных дел\b", "МИД"),
+        ("иностранных дел", r"\bМинистр иностранных дел\b", "Глава МИД"),
+        ("иностранных дел", r"\bминистр иностранных дел\b", "глава МИД"),
+        ("иностранных дел", r"\b[Мм]инистра иностранных дел\b", "главы МИД"),
+        ("иностранных дел", r"\b[Мм]инистру иностранных дел\b", "главе МИД"),
+        ("иностранных дел", r"\b[Мм]инистром иностранных дел\b", "главой МИД"),
+        ("иностранных дел", r"\b[Мм]инистре иностранных дел\b", "главе МИД"),
+        ("Федераци", r"\bРоссийская Федерация\b", "Россия"),
+        ("Федераци", r"\bРоссийской Федерации\b", "России"),
+        ("Федераци", r"\bРоссийскую Федерацию\b", "Россию"),
+        ("Федераци", r"\bРоссийской Федерацией\b", "Россией"),
+        ("Штат", r"\bСоединенн?ы[ехм]{1,2} Штат(?:ов|ам|ами|ах|ы) Америки\b", "США"),
+        ("Штат", r"\bСоединённы[ехм]{1,2} Штат(?:ов|ам|ами|ах|ы) Америки\b", "США"),
+        ("Эмират", r"\bОбъедин[её]нных Арабских Эмиратов\b", "ОАЭ"),
+        ("Наций", r"\bОрганизаци[июяей]{1,2} Объедин[её]нных Наций\b", "ООН"),
     )
 )
 
@@ -69,8 +71,11 @@ def shorten_names(sentence: str) -> str:
     """Long official names replaced by their usual short forms, in the same case."""
     if not _ANY_LONG_NAME_RE.search(sentence):
         return sentence
-    for pattern, replacement in _NAME_REWRITES:
-        sentence = pattern.sub(replacement, sentence)
+    for word, pattern, replacement in _NAME_REWRITES:
+        if word in sentence:
+            sentence = pattern.sub(replacement, sentence)
+    if "Республик" not in sentence:
+        return sentence
     sentence = _KYRGYZ_RE.sub("Кыргызстана", sentence)
     return _REPUBLIC_RE.sub(lambda m: _REPUBLICS[m.group(2)][_REPUBLIC_CASES[m.group(1)]], sentence)
 
@@ -95,12 +100,12 @@ _LEADING_TIME_RE: Final = re.compile(
 
 #: A dateline has a date, a slash or a dash near the start; most sentences have none, and
 #: ``strip_dateline`` is the costliest step here.
-_MAYBE_DATELINE_RE: Final = re.compile(r"^.{0,60}?(?:\d|/|\s[-–—]\s|[A-ZА-ЯЁ]{3,}\b)")
+_MAYBE_DATELINE_RE: Final = re.compile(r"^.{0,60}?(?:[\d/]|\s[-–—]\s|[A-ZА-ЯЁ]{3,}\b)")
 
 
 def strip_asides(sentence: str) -> str:
     """Short parenthetical asides removed (never one that holds a whole clause)."""
-    return _ASIDE_RE.sub("", sentence)
+    return _ASIDE_RE.sub("", sentence) if "(" in sentence else sentence
 
 
 # --- punctuation -------------------------------------------------------------------------------
@@ -120,17 +125,33 @@ _TIDY_RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
 )
 
 
-#: One cheap test first: most sentences need none of the rules.
-_UNTIDY_RE: Final = re.compile(r"\s[,.;:!?»)”]|[«(“„]\s|[,;:.!?”»\"][.,;:]|\s\s")
+#: One cheap test first: most sentences need none of the rules. A rule can only change a
+#: text where one of these stands (each a superset of a rule's own pattern): a space
+#: before closing punctuation, one after opening punctuation, a stop after a comma,
+#: semicolon or colon, two commas, a comma after a stop, two full stops — found from the
+#: punctuation mark, which is rare, then looking around it. (A closing guillemet before a
+#: comma or a full stop, the commonest pair in Russian news, needs no rule.) …
+_UNTIDY_PUNCT_RE: Final = re.compile(
+    r"[,.;:!?»)”«(“„]"
+    r"(?:(?<=\s[,.;:!?»)”])|(?<=[«(“„])\s|(?<=[,;:])\s*[.!?]|(?<=,)\s*,|(?<=[.!?])[,;]|(?<=\.)\.)"
+)
+#: … or two spaces in a row.
+_DOUBLE_SPACE_RE: Final = re.compile(r"\s\s")
 
 
 def tidy(text: str) -> str:
     """Doubled and stray punctuation removed and spacing around it normalised."""
-    if not _UNTIDY_RE.search(text):
-        return text.strip()
+    return _tidy(text)[0]
+
+
+def _tidy(text: str) -> tuple[str, bool]:
+    """``tidy(text)``, and whether ``text`` needed no rule. (Then the result needs none
+    either: stripping its ends cannot make a pair the check looks for.)"""
+    if not (_UNTIDY_PUNCT_RE.search(text) or _DOUBLE_SPACE_RE.search(text)):
+        return text.strip(), True
     for pattern, replacement in _TIDY_RULES:
         text = pattern.sub(replacement, text)
-    return text.strip()
+    return text.strip(), False
 
 
 #: A source sentence is short; a longer one that opens alike carries news too.
@@ -155,21 +176,36 @@ _REPORTED_RE: Final = re.compile(
 def clean_sentence(sentence: str) -> str:
     """One sentence as it may appear in a summary: no time stamp, source line, dateline,
     agency tag or attribution around it (``""`` if it is nothing but those)."""
+    return _clean_sentence(sentence)[0]
+
+
+def _clean_sentence(sentence: str) -> tuple[str, bool]:
+    """``clean_sentence(sentence)``, and whether its final tidying needed no rule."""
     sentence = sentence.strip()
     if _SOURCE_LINE_RE.match(sentence):
-        return ""
+        return "", True
     if _SOURCE_SENTENCE_RE.match(sentence) and len(sentence) < MAX_SOURCE_SENTENCE_CHARS:
-        return ""
-    sentence = _LEADING_TIME_RE.sub("", sentence)
+        return "", True
+    # The anchored patterns are matched at the start only (``sub`` would try every
+    # position), and only when the character they need is there at all.
+    if sentence[:1].isdigit():
+        sentence = _cut_leading(_LEADING_TIME_RE, sentence)
     if _MAYBE_DATELINE_RE.match(sentence):
         sentence = strip_dateline(sentence)
-    sentence = _AGENCY_TAG_RE.sub("", sentence)
+    sentence = _cut_leading(_AGENCY_TAG_RE, sentence)
     sentence = strip_attribution(sentence)
-    reported = _REPORTED_RE.match(sentence)
+    reported = _REPORTED_RE.match(sentence) if "что" in sentence else None
     if reported:
         rest = sentence[reported.end() :]
         sentence = rest[:1].upper() + rest[1:]
-    return tidy(sentence)
+    return _tidy(sentence)
+
+
+def _cut_leading(pattern: re.Pattern[str], sentence: str) -> str:
+    """``sentence`` without what ``pattern`` (anchored with ``^``) matches at its start: the
+    same as ``pattern.sub("", sentence)``, which can only match there."""
+    match = pattern.match(sentence)
+    return sentence[match.end() :] if match else sentence
 
 
 @lru_cache(maxsize=64)
@@ -179,8 +215,11 @@ def compress(sentence: str) -> str:
 
     Pure, so the last few results are cached: the summarizer ranks the same opening
     sentences again for a headline and for the summary of an untitled release."""
-    sentence = clean_sentence(sentence)
-    if not sentence:
+    cleaned, tidy_already = _clean_sentence(sentence)
+    if not cleaned:
         return ""
-    sentence = tidy(strip_asides(shorten_names(sentence)))
+    shortened = strip_asides(shorten_names(cleaned))
+    # Tidying again is needed only where the rewrites changed something, or where the
+    # first tidying had work to do (its rules are applied once, not to a fixed point).
+    sentence = cleaned if tidy_already and shortened == cleaned else tidy(shortened)
     return sentence[:1].upper() + sentence[1:]

@@ -27,8 +27,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress, count
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -45,6 +47,7 @@ from bot.nlp.country_forms import (
     nominative_guesses,
 )
 from bot.nlp.foreign_names import ForeignNames
+from bot.nlp.morph import MEMO_SIZE, Memo
 from bot.nlp.prominence import CountryResult, detect_countries
 
 if TYPE_CHECKING:
@@ -69,6 +72,9 @@ SUGGEST_CUTOFF: Final[float] = 0.7
 #: Bound of the per-instance token → lemma-key cache (news vocabulary is Zipfian).
 _KEY_CACHE_SIZE: Final[int] = 200_000
 
+#: A token's (surface, folded) pair, taken in C.
+_FORMS: Final = itemgetter(2, 3)
+
 
 @dataclass(frozen=True, slots=True)
 class _Alias:
@@ -76,6 +82,21 @@ class _Alias:
     kind: Kind
     keys: tuple[str, ...]
     ambiguous: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _WordAliases:
+    """What the alias tables hold for one capitalised word form, wherever it stands: worked
+    out once per form (lemmas, nominative guesses, bucket look-ups), not at every mention.
+    """
+
+    #: Multiword aliases whose first word is one of the form's lemma keys, in the order
+    #: they are tried (the longest of each bucket first).
+    multi: tuple[_Alias, ...]
+    #: One-word aliases it may be, blocked ones left out, each with whether it is keyed by
+    #: the form itself (which beats a lemma hit); by its nominative guesses when no lemma
+    #: key is an alias.
+    single: tuple[tuple[bool, _Alias], ...]
 
 
 def _collation_key(name: str) -> tuple[tuple[int, int], ...]:
@@ -124,10 +145,21 @@ class CountryGazetteer:
         self._adjectives: dict[str, str] = {}
         self._prefixes: dict[str, str] = {}
         self._abbreviations: dict[str, str] = {}
+        # Upper-cased abbreviation → code, the first registered winning: ``lookup`` reads
+        # user input in any letter case.
+        self._abbreviations_upper: dict[str, str] = {}
         self._home_only: dict[str, str] = {}
         self._suggest_index: dict[str, set[str]] = defaultdict(set)
         self._key_cache: dict[str, frozenset[str]] = {}
+        self._word_cache: dict[str, _WordAliases] = {}
+        # (surface, folded) of a word → whether it may be (part of) a mention in running
+        # text, wherever it stands: most words may not, and are skipped in C.
+        self._may_mention: Memo[tuple[str, str], bool] = Memo(self._may_mention_strictly, MEMO_SIZE)
         self._foreign: ForeignNames | None = None
+        # ``load`` defers the Kazakh and English tables (CLDR through babel, a fifth of the
+        # load time) to the first text in those languages: a batch of Russian releases
+        # never needs them.
+        self._foreign_loader: Callable[[], ForeignNames] | None = None
 
     # --- building --------------------------------------------------------------------
 
@@ -148,16 +180,21 @@ class CountryGazetteer:
             gazetteer.add_alias(fields[0], KINDS[fields[1]], fields[2], flags)
         for code, name in _pycountry_names():
             gazetteer.add_alias(code, "name", name, frozenset())
-        gazetteer._foreign = ForeignNames.load()
+        gazetteer._foreign_loader = ForeignNames.load
         return gazetteer
 
     def add_alias(self, code: str, kind: Kind, alias: str, flags: frozenset[str]) -> None:
         """Register one alias (``flags`` as in the alias table's header)."""
+        # What a word form may be has changed.
+        self._word_cache.clear()
+        self._may_mention.clear()
         if "display" in flags:
             self._display[code] = alias
         if kind == "abbreviation":
             target = self._home_only if "home_only" in flags else self._abbreviations
             target.setdefault(alias, code)
+            if target is self._abbreviations:
+                self._abbreviations_upper.setdefault(alias.upper(), code)
             self._suggest_index[fold(alias)].add(code)
             return
         if kind == "adjective":
@@ -210,8 +247,9 @@ class CountryGazetteer:
         also reads Kazakh or English names and adjectives.
         """
         found = self._scan(text, publisher_country=publisher_country, strict=True)
-        if language in ("kk", "en") and self._foreign is not None:
-            found.extend(self._foreign.mentions(text, language))
+        foreign = self._foreign_names() if language in ("kk", "en") else None
+        if foreign is not None:
+            found.extend(foreign.mentions(text, language))
             found.sort(key=lambda mention: mention.start)
         return found
 
@@ -307,6 +345,13 @@ class CountryGazetteer:
 
     # --- matching ----------------------------------------------------------------------
 
+    def _foreign_names(self) -> ForeignNames | None:
+        """The Kazakh and English names, loaded on first use when ``load`` deferred them."""
+        if self._foreign is None and self._foreign_loader is not None:
+            self._foreign = self._foreign_loader()
+            self._foreign_loader = None
+        return self._foreign
+
     def _keys(self, folded: str) -> frozenset[str]:
         """Lemma keys of a folded token: itself and all its normal forms."""
         cached = self._key_cache.get(folded)
@@ -323,8 +368,15 @@ class CountryGazetteer:
         tokens = country_forms.tokens(text)
         found: list[CountryMention] = []
         adjectives = self._adjectives
-        i = 0
-        while i < len(tokens):
+        indices: Iterable[int] = range(len(tokens))
+        if strict:
+            # Only the words that may be a mention somewhere are looked at, chosen in C:
+            # in running text that is one in five.
+            indices = compress(count(), map(self._may_mention.__getitem__, map(_FORMS, tokens)))
+        resume = 0
+        for i in indices:
+            if i < resume:
+                continue  # inside a multiword name just found
             token = tokens[i]
             if strict and not token.surface[0].isupper():
                 # Most words: lower-case, so (strictly) neither a name nor an abbreviation,
@@ -339,18 +391,29 @@ class CountryGazetteer:
                     )
                 elif "-" in token.lower or "'" in token.lower:
                     found.extend(self._match_compound(text, token, strict))
-                i += 1
                 continue
             consumed = self._match_at(
                 text, tokens, i, publisher_country=publisher_country, strict=strict, found=found
             )
             if consumed:
-                i += consumed
+                resume = i + consumed
                 continue
             if "-" in token.lower or "'" in token.lower:
                 found.extend(self._match_compound(text, token, strict))
-            i += 1
         return found
+
+    def _may_mention_strictly(self, forms: tuple[str, str]) -> bool:
+        """False when a word (surface, folded) can yield no mention in running text at any
+        position: ``_scan`` would find nothing at it and go on to the next word."""
+        surface, folded = forms
+        if folded in self._adjectives or "-" in folded or "'" in folded:
+            return True
+        if not surface[0].isupper():
+            return False  # strictly, a lower-case word is only ever an adjective
+        if surface in self._abbreviations or surface in self._home_only:
+            return True
+        aliases = self._word_aliases(folded)
+        return bool(aliases.multi or aliases.single)
 
     def _match_at(
         self,
@@ -372,22 +435,32 @@ class CountryGazetteer:
             return 1
         capitalised = token.surface[0].isupper()
         if capitalised or not strict:
-            keys = self._keys(token.lower)
-            for key in keys:
-                for alias in self._multi.get(key, ()):
-                    end = self._match_multi(text, tokens, i, alias)
-                    if end is None:
-                        continue
-                    if alias.code != _BLOCK_CODE:
-                        surface = text[token.start : tokens[end - 1].end]
-                        span_end = tokens[end - 1].end
-                        found.append(
-                            CountryMention(alias.code, token.start, span_end, surface, alias.kind)
-                        )
-                    return end - i
-            single = self._single_alias(keys, token, text, strict)
-            if single is None and not any(key in self._single for key in keys):
-                single = self._single_alias(nominative_guesses(token.lower), token, text, strict)
+            aliases = self._word_aliases(token.lower)
+            # A multiword alias needs the next word among its second word's keys: checked
+            # first, as a set look-up, since a word such as «Республика» opens dozens.
+            following: frozenset[str] = frozenset()
+            if aliases.multi and i + 1 < len(tokens):
+                following = self._keys(tokens[i + 1].lower)
+            for alias in aliases.multi:
+                if alias.keys[1] not in following:
+                    continue
+                end = self._match_multi(text, tokens, i, alias)
+                if end is None:
+                    continue
+                if alias.code != _BLOCK_CODE:
+                    surface = text[token.start : tokens[end - 1].end]
+                    span_end = tokens[end - 1].end
+                    found.append(
+                        CountryMention(alias.code, token.start, span_end, surface, alias.kind)
+                    )
+                return end - i
+            single = None
+            for exact, alias in aliases.single:
+                if strict and alias.ambiguous and is_sentence_start(text, token.start):
+                    continue
+                # The form itself beats a lemma hit (as in ``_single_alias``).
+                if single is None or exact:
+                    single = alias
             if single is not None:
                 found.append(
                     CountryMention(single.code, token.start, token.end, token.surface, single.kind)
@@ -408,10 +481,7 @@ class CountryGazetteer:
         if strict and not surface[:1].isupper():
             return None
         if not strict:
-            for abbreviation, target in self._abbreviations.items():
-                if abbreviation.upper() == candidate:
-                    return target
-            return None
+            return self._abbreviations_upper.get(candidate)
         code = self._abbreviations.get(candidate)
         if code is not None:
             override = _PUBLISHER_ABBREVIATIONS.get(candidate, {})
@@ -420,6 +490,28 @@ class CountryGazetteer:
         if home_only is not None and home_only == publisher_country:
             return home_only
         return None
+
+    def _word_aliases(self, folded: str) -> _WordAliases:
+        """The aliases a capitalised token of this folded form may start or be (cached)."""
+        cached = self._word_cache.get(folded)
+        if cached is not None:
+            return cached
+        keys = self._keys(folded)
+        multi = tuple(alias for key in keys for alias in self._multi.get(key, ()))
+        # Names the analyser has no paradigm for are looked up by nominative guesses, but
+        # only when no lemma of the form is an alias key at all.
+        lookup = keys if any(key in self._single for key in keys) else nominative_guesses(folded)
+        single = tuple(
+            (key == folded, alias)
+            for key in lookup
+            for alias in self._single.get(key, ())
+            if alias.code != _BLOCK_CODE
+        )
+        cached = _WordAliases(multi, single)
+        if len(self._word_cache) >= _KEY_CACHE_SIZE:
+            self._word_cache.clear()
+        self._word_cache[folded] = cached
+        return cached
 
     def _single_alias(
         self, keys: frozenset[str], token: Token, text: str, strict: bool

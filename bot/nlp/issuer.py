@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from bot.nlp.patterns import capitalised_alternation
+
 # --- votes ------------------------------------------------------------------------------
 
 #: The source's declared country (sources file): the institution publishing is the issuer,
@@ -74,17 +76,27 @@ _ISSUER_FILLERS: Final[frozenset[str]] = frozenset({"республика", "к�
 #: «встреча с министром …», «принял посла …»: the cue names the other side of a meeting.
 _WITH_PREPOSITIONS: Final[frozenset[str]] = frozenset({"с", "со", "принять"})
 
-#: Attribution cues: the institution named right after them issued the text.
+#: Attribution cues: the institution named right after them issued the text. Case is
+#: spelt out per cue (``capitalised_alternation``): this scans every release.
 _ATTRIBUTION_RE: Final[re.Pattern[str]] = re.compile(
-    # Case spelt out per word: an IGNORECASE alternation is three times slower on news text.
-    r"[Пп]ресс-(?:служб|центр)\w*|со ссылкой на|[Пп]о (?:данным|информации)|[Сс]огласно информации"
-    r"|(?:[Сс]ообща(?:ет|ют)|[Сс]ообщили|[Пп]ереда[её]т|[Ии]нформирует)\s+(?:в\s+)?"
+    capitalised_alternation(r"пресс-(?:служб|центр)\w*")
+    + "|со ссылкой на|"
+    + capitalised_alternation(
+        r"по (?:данным|информации)",
+        r"согласно информации",
+        r"сообща(?:ет|ют)\s+(?:в\s+)?",
+        r"сообщили\s+(?:в\s+)?",
+        r"переда[её]т\s+(?:в\s+)?",
+        r"информирует\s+(?:в\s+)?",
+    )
 )
 #: An upper-case city, a comma or full stop and a date, then a dash or an agency:
 #: «ТАШКЕНТ, 6 марта — Sputnik», «Астана. 23 февраля. KAZAKHSTAN TODAY», «Мехико, 3 мая».
-_DATELINE_RE: Final[re.Pattern[str]] = re.compile(
-    r"(?:^|\n)\s*([А-ЯЁA-Z][А-ЯЁA-Zа-яёa-z\- ]{2,30}?)[,.]\s+\d{1,2}\s+[а-яё]{3,9}\.?"
-)
+_DATELINE: Final = r"\s*([А-ЯЁA-Z][А-ЯЁA-Zа-яёa-z\- ]{2,30}?)[,.]\s+\d{1,2}\s+[а-яё]{3,9}\.?"
+#: … at the start of the text, or (the first one) after a line break: two patterns, not
+#: «(?:^|\n)…», so that the engine can skip to the line breaks.
+_DATELINE_AT_START: Final[re.Pattern[str]] = re.compile(_DATELINE)
+_DATELINE_AFTER_BREAK: Final[re.Pattern[str]] = re.compile("\n" + _DATELINE)
 #: The dateline is read at the top of the text only (a standfirst may come first).
 DATELINE_WINDOW: Final[int] = 600
 
@@ -114,7 +126,7 @@ def cue_vote(context: list[str]) -> float:
     for position in range(len(context) - 1, max(-1, len(context) - 4), -1):
         lemma = context[position]
         if lemma in GOVERNMENT_CUES or lemma in MISSION_CUES:
-            if _WITH_PREPOSITIONS & set(context[max(0, position - 3) : position]):
+            if not _WITH_PREPOSITIONS.isdisjoint(context[max(0, position - 3) : position]):
                 return 0.0
             return 1.0 if lemma in GOVERNMENT_CUES else MISSION_VOTE
         if lemma not in _ISSUER_FILLERS:
@@ -138,13 +150,15 @@ def adjective_vote(context: list[str], after: list[str]) -> float:
     «пресс-службе азербайджанского лидера»), unless it is the other side of a meeting."""
     if not after or after[0] not in GOVERNMENT_CUES:
         return 0.0
-    return 0.0 if _WITH_PREPOSITIONS & set(context[-3:]) else 1.0
+    return 1.0 if _WITH_PREPOSITIONS.isdisjoint(context[-3:]) else 0.0
 
 
 def speaker_factor(context: list[str], after: list[str]) -> float:
     """``SPEAKER_FACTOR`` when a verb of speech follows the mention (within a few words) or
     stands just before its institution («заявил посол Беларуси»); else 1.0."""
-    if SPEECH_VERBS & set(after[:_SPEECH_REACH]) or SPEECH_VERBS & set(context[-6:]):
+    if not SPEECH_VERBS.isdisjoint(after[:_SPEECH_REACH]) or not SPEECH_VERBS.isdisjoint(
+        context[-6:]
+    ):
         return SPEAKER_FACTOR
     return 1.0
 
@@ -161,7 +175,8 @@ def attribution_ranges(text: str) -> list[tuple[int, int]]:
 
 def dateline_place(opening: str) -> str | None:
     """The place of a dateline near the top of ``opening`` («ТАШКЕНТ», «Астана»), or None."""
-    match = _DATELINE_RE.search(opening[:DATELINE_WINDOW])
+    head = opening[:DATELINE_WINDOW]
+    match = _DATELINE_AT_START.match(head) or _DATELINE_AFTER_BREAK.search(head)
     return match.group(1).strip() if match else None
 
 

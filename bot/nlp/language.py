@@ -23,12 +23,20 @@ _ENGLISH_TEXT: Final = (
 )
 _ENGLISH_WORDS: Final = frozenset(_ENGLISH_TEXT.split())
 _LATIN_WORD_RE: Final = re.compile(r"[A-Za-z]+")
-_LATIN_LETTER_RE: Final = re.compile(r"[A-Za-z]")
 #: Russian letters and «і»/«І» (Kazakh, Ukrainian and Belarusian all have it): Cyrillic
-#: that votes for no particular language.
-_CYRILLIC_RE: Final = re.compile(r"[а-яА-ЯёЁіІ]")
+#: that votes for no particular language. Counted as bytes of the text encoded to
+#: Windows-1251, where each of them is one byte (and no other character maps to those
+#: bytes), so the count is two C calls instead of a string per letter.
+_CYRILLIC_CODEC: Final = "cp1251"
+_CYRILLIC_BYTES: Final = frozenset(range(0xC0, 0x100)) | {0xA8, 0xB8, 0xB2, 0xB3}  # ЁёІі
+_NOT_CYRILLIC_BYTES: Final = bytes(b for b in range(256) if b not in _CYRILLIC_BYTES)
+#: Ukrainian and Belarusian letters are in Windows-1251 too, one byte each.
+_NOT_UK_BE_BYTES: Final = bytes(
+    b for b in range(256) if b not in set("".join(sorted(_UK_BE_LETTERS)).encode(_CYRILLIC_CODEC))
+)
+#: Latin letters, counted the same way among the text's ASCII characters.
+_NOT_LATIN_BYTES: Final = bytes(b for b in range(128) if not chr(b).isalpha())
 _KAZAKH_ONLY_RE: Final = re.compile("[" + "".join(sorted(_KAZAKH_ONLY)) + "]")
-_UK_BE_RE: Final = re.compile("[" + "".join(sorted(_UK_BE_LETTERS)) + "]")
 
 #: A Russian text may quote a Kazakh name («Қазақстан»): Kazakh needs this share of
 #: Kazakh-only letters among all Cyrillic letters, which real Kazakh prose exceeds
@@ -53,12 +61,16 @@ def detect_language(text: str) -> Language:
     Russian. Latin-majority text is English when English function words are common
     enough, else "other". Empty text, digits or punctuation only → "other".
     """
-    # Counted by compiled character classes, not a Python loop over every character:
-    # this runs on every release. The classes are disjoint, as the sets above are.
-    kazakh_only = len(_KAZAKH_ONLY_RE.findall(text))
-    uk_be = len(_UK_BE_RE.findall(text))
-    cyrillic = len(_CYRILLIC_RE.findall(text)) + kazakh_only + uk_be
-    latin = len(_LATIN_LETTER_RE.findall(text))
+    # Counted in C (rare letters by compiled classes, common ones by byte deletion), not
+    # by a Python loop or a string per letter: this runs on every release. The classes
+    # are disjoint, as the sets above are.
+    encoded = text.encode(_CYRILLIC_CODEC, "ignore")
+    # Kazakh-only letters are not in Windows-1251: a text it encodes whole has none.
+    kazakh_only = len(_KAZAKH_ONLY_RE.findall(text)) if len(encoded) < len(text) else 0
+    uk_be = len(encoded.translate(None, _NOT_UK_BE_BYTES))
+    russian = len(encoded.translate(None, _NOT_CYRILLIC_BYTES))
+    cyrillic = russian + kazakh_only + uk_be
+    latin = len(text.encode("ascii", "ignore").translate(None, _NOT_LATIN_BYTES))
     if cyrillic + latin < MIN_LETTERS:
         return "other"
     if cyrillic >= latin:

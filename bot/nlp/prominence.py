@@ -16,6 +16,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Final
 
 from bot.nlp import issuer
@@ -24,6 +25,10 @@ from bot.nlp.country_forms import CountryMention, tokens
 if TYPE_CHECKING:
     from bot.nlp.countries import CountryGazetteer
     from bot.nlp.morph import Morphology
+
+#: A token's start and folded form, taken in C.
+_START: Final = itemgetter(0)
+_FOLDED: Final = itemgetter(3)
 
 #: How much one mention counts, by kind: a name is the clearest statement that a release is
 #: about a country; an adjective («мексиканская сторона») nearly as clear, as is a region or
@@ -66,7 +71,9 @@ BACKGROUND_WEIGHT: Final[float] = 0.2
 #: «акимат Костаная»); an adjective or a company there is usually the other side.
 _VOTING_KINDS: Final[frozenset[str]] = frozenset({"name", "abbreviation", "city"})
 
-_SENTENCE_BREAK_RE: Final[re.Pattern[str]] = re.compile(r"[.!?…]\s+|\n")
+#: «[.!?…]\s+|\n», written to open with one class so that the engine skips to those
+#: characters (an alternation of a class and a letter is tried at every position).
+_SENTENCE_BREAK_RE: Final[re.Pattern[str]] = re.compile(r"[.!?…\n](?:(?<=[.!?…])\s+|(?<=\n))")
 
 #: How many characters before a mention are read for its role.
 _CONTEXT_CHARS: Final[int] = 140
@@ -85,6 +92,20 @@ _MEASURE_RE: Final[re.Pattern[str]] = re.compile(
     r"|верительн|аккредит|отзыв\w* посла",
     re.IGNORECASE,
 )
+#: Every match of ``_MEASURE_RE`` holds one of these stems (case-folded). Keep in step.
+_MEASURE_STEMS_RE: Final[re.Pattern[str]] = re.compile(
+    "высл|высыл|депорт|персон|визов|безвиз|санкц|запрет|эмбарго|верительн|аккредит|отзыв"
+)
+
+
+def _names_measure(sentence: str) -> bool:
+    """True when ``sentence`` names a concrete measure (``_MEASURE_RE``). The stems are
+    looked for first: an IGNORECASE alternation is tried at every position of the text,
+    and most sentences have none of them. (``casefold``, not ``lower``: it also maps the
+    letter variants IGNORECASE matches.)"""
+    return bool(_MEASURE_STEMS_RE.search(sentence.casefold()) and _MEASURE_RE.search(sentence))
+
+
 #: Event words before «в X»: the country is where something happened.
 _VENUE_EVENTS: Final[frozenset[str]] = frozenset(
     {"визит", "поездка", "конференция", "саммит", "форум", "сессия", "заседание", "участие"}
@@ -224,10 +245,12 @@ class _Window:
     once per release part, not once per mention."""
 
     def __init__(self, text: str, morph: Morphology) -> None:
-        self._words = tokens(text)
-        self._starts = [word.start for word in self._words]
-        self._breaks = [match.start() for match in _SENTENCE_BREAK_RE.finditer(text)]
-        self._morph = morph
+        words = tokens(text)
+        self._starts = list(map(_START, words))
+        self._breaks = list(map(re.Match.start, _SENTENCE_BREAK_RE.finditer(text)))
+        # Every word's lemma once (in C): the windows of a release's mentions overlap and
+        # together cover more words than the text has.
+        self._lemmas = list(map(morph.lemma, map(_FOLDED, words)))
 
     def around(self, mention: CountryMention) -> tuple[list[str], list[str]]:
         """(lemmas before the mention, lemmas after it), each within ``_CONTEXT_CHARS`` and
@@ -244,9 +267,7 @@ class _Window:
         here = bisect_left(self._starts, mention.start)
         after_first = bisect_left(self._starts, mention.end)
         last = bisect_left(self._starts, high)
-        lemma = self._morph.lemma
-        before = [lemma(word.lower) for word in self._words[first:here]]
-        return before, [lemma(word.lower) for word in self._words[after_first:last]]
+        return self._lemmas[first:here], self._lemmas[after_first:last]
 
 
 def _add_publisher_votes(
@@ -293,16 +314,16 @@ def _role(text: str, mention: CountryMention, context: list[str]) -> str:
     if (
         len(context) >= 2
         and context[-1] in {"с", "со", "и"}
-        and _BACKGROUND_CUES & set(context[-4:])
+        and not _BACKGROUND_CUES.isdisjoint(context[-4:])
     ):
         return "background"
-    if context[-3:] and _BACKGROUND_CUES & set(context[-2:]):
+    if context[-3:] and not _BACKGROUND_CUES.isdisjoint(context[-2:]):
         return "background"
     if len(context) >= 2 and context[-1] in _IN:
         window = context[-7:-1]
         if "корреспондент" in window:
             return "outlet"  # «корреспондент Казинформа в Китае»: the reprinting outlet
-        if _VENUE_VERBS & set(window[-3:]) or _VENUE_EVENTS & set(context[:-1]):
+        if not _VENUE_VERBS.isdisjoint(window[-3:]) or not _VENUE_EVENTS.isdisjoint(context[:-1]):
             return "venue"  # «в рамках визита в …», «соревнования прошли в Китае»
         if len(context) >= 3 and context[-3] in issuer.MISSION_CUES:
             return "counterpart"  # «посол Казахстана в США»: the host country
@@ -336,7 +357,7 @@ def _lists(text: str, found: list[CountryMention], morph: Morphology) -> dict[in
             morph.lemma(t.lower) for t in tokens(text[max(0, first.start - 60) : first.start])
         ]
         near = set(lead_in[-4:])
-        if _MEASURE_RE.search(sentence):
+        if _names_measure(sentence):
             factor = CONTEXT_BOOST
         elif (
             "из" in lead_in[-2:]  # «туристы из России, Турции и Китая»

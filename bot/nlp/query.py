@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING, Final
 
+from bot.nlp.country_forms import TOKEN_RE
+from bot.nlp.morph import token_lemma
 from bot.nlp.taxonomy import TOPIC_LABELS
-from bot.nlp.text import MAX_ABBREVIATION_LEN
 
 if TYPE_CHECKING:
     from bot.nlp.countries import CountryGazetteer
@@ -24,7 +27,9 @@ if TYPE_CHECKING:
 
 #: Words of letters and digits; hyphenated words («торгово-экономический», «COVID-19») are
 #: one token, so that a phrase keeps its word count whichever way it is indexed.
-_WORD_RE: Final[re.Pattern[str]] = re.compile(r"[^\W_]+(?:['’\-‐][^\W_]+)*")
+#: The very tokens the country matcher reads (``country_forms.TOKEN_RE``), so that the
+#: analyzer indexes a release from the tokens it has already made.
+_WORD_RE: Final[re.Pattern[str]] = TOKEN_RE
 
 #: Quoted phrases in any of the quote styles a Russian keyboard or phone produces.
 _QUOTED_RE: Final[re.Pattern[str]] = re.compile(r"\"([^\"]+)\"|«([^»]+)»|„([^“”]+)[“”]|“([^”]+)”")
@@ -187,27 +192,29 @@ def lemmatize_words(text: str, morph: Morphology, *, with_parts: bool = True) ->
     Tokens are runs of letters and digits; a hyphenated word is one token
     («казахско-мексиканских» → «казахско-мексиканский»). With ``with_parts`` (the default, for
     indexing documents) its parts' lemmas follow it («казахско», «мексиканский»), so a
-    search for «мексиканский» also finds the compound. Empty text gives ``[]``.
+    search for «мексиканский» also finds the compound. Short all-capital abbreviations
+    («ИИ», «ОАЭ») are only lower-cased (``morph.token_lemma``). Empty text gives ``[]``.
     """
-    result: list[str] = []
-    append = result.append
-    lemma = morph.lemma  # this runs over every word of every release: no call in between
-    for word in _WORD_RE.findall(text):
-        if 1 < len(word) <= MAX_ABBREVIATION_LEN and word.isupper():
-            append(word.lower().replace("ё", "е"))  # as _lemma: an abbreviation
-        else:
-            append(lemma(word))
-        if with_parts and "-" in word:
-            result.extend(_lemma(part, morph) for part in word.split("-") if part)
-    return result
+    found = _WORD_RE.findall(text)
+    if not with_parts:
+        return list(map(morph.memo(token_lemma), found))
+    return index_terms(found, morph)
 
 
-def _lemma(word: str, morph: Morphology) -> str:
-    # Short all-capital abbreviations are names, not words: pymorphy3 would turn «ИИ»
-    # into «ия» and «ОАЭ» into something else, so they are only lower-cased.
-    if 1 < len(word) <= MAX_ABBREVIATION_LEN and word.isupper():
-        return word.lower().replace("ё", "е")
-    return morph.lemma(word)
+def index_terms(tokens: Iterable[str], morph: Morphology) -> list[str]:
+    """``lemmatize_words(text, morph)`` for the tokens of ``text`` (``country_forms.tokens``'
+    surfaces, in order) already made: each token's lemma, then its parts' lemmas."""
+    # This runs over every word of every release: each word's terms are looked up in the
+    # per-word cache, in C, with no Python call per word.
+    return list(chain.from_iterable(map(morph.memo(_index_terms), tokens)))
+
+
+def _index_terms(morph: Morphology, word: str) -> tuple[str, ...]:
+    """The word's lemma, then (for a hyphenated word) the lemmas of its parts."""
+    lemma = morph.memo(token_lemma)
+    if "-" not in word:
+        return (lemma(word),)
+    return (lemma(word), *(lemma(part) for part in word.split("-") if part))
 
 
 def normalize_phrase(text: str, morph: Morphology) -> str:

@@ -5,7 +5,9 @@ short headline (``summarize_untitled``); one in Kazakh or English gets a Russian
 its language instead of a foreign-language pseudo-summary.
 
 Input is already cleaned (``text.clean_text``) and split into sentences with their lemmas,
-so nothing is tokenised twice. Output is plain text (escaping happens at rendering).
+so nothing is tokenised twice. The candidate sentences are prepared once per release by
+``bot.nlp.candidates`` and ranked here. Output is plain text (escaping happens at
+rendering).
 
 How a long sentence is shortened: first compressed (``compress.compress``: attributions,
 datelines, asides, long official names); if still long, cut at the last clause boundary
@@ -15,13 +17,12 @@ boundary is cut with «…», and a shorter candidate sentence is preferred to t
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from bot.nlp import candidates
+from bot.nlp.candidates import MAX_CANDIDATES, Pool, content
 from bot.nlp.clauses import (
     ADJUNCT_CUT_RE,
     ELLIPSIS,
@@ -30,8 +31,6 @@ from bot.nlp.clauses import (
     MIN_ADJUNCT_HEAD_CHARS,
     MIN_CLAUSE_CHARS,
     MIN_HEADLINE_CHARS,
-    SENTENCE_END,
-    balanced,
     headline_text,
     is_clause,
     shorten,
@@ -58,15 +57,6 @@ __all__ = [
 #: A summary this long is two phone lines; a longer first sentence is cut at a clause
 #: boundary when a whole clause of at least ``MIN_CLAUSE_CHARS`` fits under it.
 TARGET_SUMMARY_CHARS: Final = 200
-#: Only the opening of a release is searched: news is written lead-first, and later
-#: sentences are background more often than summary.
-MAX_CANDIDATES: Final = 8
-#: Shorter "sentences" are captions, bylines or list items, not summaries.
-MIN_SENTENCE_CHARS: Final = 25
-MIN_SENTENCE_WORDS: Final = 4
-#: A line with no final stop is a subtitle or a caption; only a longer one (a whole
-#: statement, «Мурашко и Чечейбаев утвердили план …») can stand as a summary.
-MIN_UNTERMINATED_CHARS: Final = 50
 #: A second sentence is added only after a short first one, and only while the two fit
 #: ``TARGET_SUMMARY_CHARS``: the reader wants one fact in two lines.
 SECOND_SENTENCE_BELOW_CHARS: Final = 110
@@ -75,22 +65,10 @@ SECOND_SENTENCE_BELOW_CHARS: Final = 110
 #: only repeats the headline.
 RESTATEMENT_OVERLAP: Final = 0.55
 RESTATEMENT_MAX_NEW: Final = 4
-#: Score mix: the lead position is the strongest single signal in news, centrality
-#: (how much of the sentence the rest of the release talks about) breaks its ties.
-POSITION_WEIGHT: Final = 1.0
-CENTRALITY_WEIGHT: Final = 0.6
-#: Sentences that lean on the previous one («Он отметил …», «Также …») read badly alone.
-DANGLING_PENALTY: Final = 0.5
-#: Direct speech opening with a quotation mark is a voice, not the news itself.
-QUOTE_PENALTY: Final = 0.4
-#: A sentence that introduces a quotation or a list ends with a colon and says nothing yet.
-COLON_PENALTY: Final = 0.6
-#: A sentence that only fits with «…» loses to a whole one unless it is far better.
+#: A sentence that only fits with «…» loses to a whole one unless it is far better …
 ELLIPSIS_PENALTY: Final = 0.5
-#: Background openers («В начале недели …», «Ранее …», «Напомним …») set the scene; the
-#: news is usually in the next sentence.
-BACKGROUND_PENALTY: Final = 0.45
-
+#: … counted in ranks: each rank down the candidate list costs this much.
+RANK_PENALTY: Final = 0.1
 #: The summary of a release in another language (DESIGN: every summary is Russian). These
 #: are stored as the release's summary — data, like the summary itself — so they live
 #: here beside the summarizer rather than with the Telegram texts.
@@ -99,37 +77,6 @@ LANGUAGE_NOTES: Final[dict[str, str]] = {
     "en": "Релиз на английском языке.",
     "other": "Релиз на иностранном языке.",
 }
-
-#: Function words carry no content for overlap and centrality.
-_STOP_TEXT: Final = """
-    и в во не на с со что как а то все он она оно они к у же вы за бы по только его ее мне
-    было вот от о из ну ли если или ни быть был него до вас нибыть опять уж вам ведь там
-    потом себя ничто ей может они тут где есть надо ней для мы тебя их чем была сам чтобы
-    без будто чего раз тоже себе под будет ж тогда кто этот тот который того потому этого
-    какой совсем ним здесь этом один почти мой тем чтоб нее сейчас были куда зачем всех
-    никогда можно при наконец два об другой хоть после над больше тот через эти нас про
-    всего них какая много разве три эту моя впрочем хорошо свою этой перед иногда лучше
-    чуть том нельзя такой им более всегда конечно всю между свой также весь год время
-    это также так уже еще ещё при а также the of and to in a is for on that with by
-"""
-STOP_LEMMAS: Final = frozenset(_STOP_TEXT.split())
-_DANGLING_STARTS: Final = re.compile(
-    r"^(?:он|она|оно|они|его|ее|её|их|им|ему|ей|также|кроме того|при этом|в свою очередь"
-    r"|помимо этого|вместе с тем|однако|но|и|а|это|этот|эти|там|тогда|затем|далее"
-    r"|по (?:его|ее|её|их) (?:словам|данным)|по словам|по данным|об этом)\b",
-    re.IGNORECASE,
-)
-_BACKGROUND_STARTS: Final = re.compile(
-    r"^(?:ранее|напомним|как известно|как сообщалось|в начале (?:недели|месяца|года)"
-    r"|на прошлой неделе|в прошлом году|до этого|прежде)\b",
-    re.IGNORECASE,
-)
-_LIST_ITEM_RE: Final = re.compile(r"^\s*[-–—•*]\s")
-
-
-def content(lemmas: Sequence[str]) -> set[str]:
-    """Content lemmas: not function words, not numbers, longer than one letter."""
-    return {lm for lm in lemmas if len(lm) > 1 and lm not in STOP_LEMMAS and not lm.isdigit()}
 
 
 def language_note(language: str | None) -> str | None:
@@ -158,22 +105,28 @@ class ExtractiveSummarizer:
         title_lemmas: Sequence[str] = (),
         *,
         language: str | None = None,
+        sentence_words: Sequence[Sequence[str]] | None = None,
     ) -> str:
         """Summary of a release.
 
         ``sentences`` are the cleaned body's sentences, ``sentence_lemmas`` their lemmas
         (same length), ``title_lemmas`` the title's (empty when there is no title, or when
         it is withheld). ``language`` is the release's (``detect_language``); when None it
-        is detected here from the sentences. A release not in Russian gets its
-        ``LANGUAGE_NOTES`` entry. Returns ``""`` only when there is no usable sentence at
-        all; a text of one short fragment is returned as it is (shortened if needed).
+        is detected here from the sentences. ``sentence_words``: the ``text.words`` of
+        each sentence when the caller has them (the lemmas were made from them), else
+        they are split here. A release not in Russian gets its ``LANGUAGE_NOTES`` entry.
+        Returns ``""`` only when there is no usable sentence at all; a text of one short
+        fragment is returned as it is (shortened if needed).
         """
         if not sentences:
             return ""
         note = self._note(sentences, language)
         if note is not None:
             return note
-        return self._summarize(sentences, sentence_lemmas, content(title_lemmas), skip=None)
+        pool = candidates.pool(
+            sentences, sentence_lemmas, candidates.opening_words(sentences, sentence_words)
+        )
+        return self._summarize(sentences, pool, content(title_lemmas), skip=None)
 
     def summarize_untitled(
         self,
@@ -181,6 +134,7 @@ class ExtractiveSummarizer:
         sentence_lemmas: Sequence[Sequence[str]],
         *,
         language: str | None = None,
+        sentence_words: Sequence[Sequence[str]] | None = None,
     ) -> tuple[str, str]:
         """``(headline, summary)`` for a release that came with no title.
 
@@ -188,22 +142,23 @@ class ExtractiveSummarizer:
         ``MAX_HEADLINE_CHARS`` (no final stop, never a dateline); the summary is chosen
         as under a real title, so it does not repeat the headline, and comes from another
         sentence when there is one. A release not in Russian gets its headline from its
-        own text and the language note as the summary. ``("", "")`` for no sentences.
+        own text and the language note as the summary. ``sentence_words`` as for
+        ``summarize``. ``("", "")`` for no sentences.
         """
         if not sentences:
             return "", ""
-        ranked = self._ranked(sentences, sentence_lemmas, frozenset())
+        opening_words = candidates.opening_words(sentences, sentence_words)
+        pool = candidates.pool(sentences, sentence_lemmas, opening_words)
+        ranked = self._ranked(pool, frozenset())
         headline, source = self._headline(ranked)
         note = self._note(sentences, language)
         if note is not None:
             return headline, note
         if not headline:
-            return "", self._summarize(sentences, sentence_lemmas, set(), skip=None)
-        head_content = set(_lemmas_of(headline, sentences, sentence_lemmas))
+            return "", self._summarize(sentences, pool, set(), skip=None)
+        head_content = set(candidates.lemmas_of(headline, opening_words, sentence_lemmas))
         others = [c for c in ranked if c.index != source]
-        summary = self._summarize(
-            sentences, sentence_lemmas, head_content, skip=source if others else None
-        )
+        summary = self._summarize(sentences, pool, head_content, skip=source if others else None)
         return headline, summary
 
     # --- choosing --------------------------------------------------------------------------
@@ -213,51 +168,26 @@ class ExtractiveSummarizer:
             language = detect_language(" ".join(sentences[:MAX_CANDIDATES]))
         return language_note(language) if language != "other" or _latin(sentences) else None
 
-    def _ranked(
-        self,
-        sentences: Sequence[str],
-        sentence_lemmas: Sequence[Sequence[str]],
-        title_content: frozenset[str] | set[str],
-    ) -> list[_Candidate]:
+    def _ranked(self, pool: Pool, title_content: frozenset[str] | set[str]) -> list[_Candidate]:
         """Usable candidates, best first (restatements of the title excluded)."""
-        doc_counts: Counter[str] = Counter()
-        contents = [content(lemmas) for lemmas in sentence_lemmas]
-        for sentence_content in contents:
-            doc_counts.update(sentence_content)
         scored: list[tuple[float, _Candidate]] = []
-        for index, raw in enumerate(sentences[:MAX_CANDIDATES]):
-            sentence = compress(raw)
-            if len(sentence) < MIN_SENTENCE_CHARS or len(sentence.split()) < MIN_SENTENCE_WORDS:
+        for usable in pool.usable:
+            if title_content and _restates(usable.own, title_content):
                 continue
-            if sentence[-1] not in SENTENCE_END and len(sentence) < MIN_UNTERMINATED_CHARS:
-                continue
-            if _LIST_ITEM_RE.match(sentence) or not balanced(sentence):
-                # A list item or half a quotation split across sentences reads as debris.
-                continue
-            own = contents[index] if index < len(contents) else set()
-            if sentence != raw and index < len(sentence_lemmas):
-                # Compression dropped words (an attribution): judge what is left.
-                own = _compressed_content(sentence, raw, sentence_lemmas[index]) or own
-            if not own:
-                continue
-            if title_content and _restates(own, title_content):
-                continue
-            score = self._score(index, sentence, own, doc_counts, title_content)
-            scored.append((score, _Candidate(index, sentence, frozenset(own))))
+            score = candidates.score(usable, title_content)
+            scored.append((score, _Candidate(usable.index, usable.text, usable.frozen)))
         scored.sort(key=lambda pair: (-pair[0], pair[1].index))
         return [candidate for _, candidate in scored]
 
     def _summarize(
         self,
         sentences: Sequence[str],
-        sentence_lemmas: Sequence[Sequence[str]],
+        pool: Pool,
         title_content: set[str],
         *,
         skip: int | None,
     ) -> str:
-        ranked = [
-            c for c in self._ranked(sentences, sentence_lemmas, title_content) if c.index != skip
-        ]
+        ranked = [c for c in self._ranked(pool, title_content) if c.index != skip]
         if not ranked:
             # Everything restated the title or was too short: the opening text itself.
             first = compress(sentences[0]) or sentences[0]
@@ -266,39 +196,16 @@ class ExtractiveSummarizer:
         for rank, candidate in enumerate(ranked):
             fitted = self._fit(candidate.text)
             # Rank order stands in for the score; a cut with «…» loses to a whole sentence.
-            penalty = rank * 0.1 + (ELLIPSIS_PENALTY if fitted.endswith(ELLIPSIS) else 0.0)
+            penalty = rank * RANK_PENALTY + (ELLIPSIS_PENALTY if fitted.endswith(ELLIPSIS) else 0.0)
             if best is None or penalty < best[0]:
                 best = (penalty, candidate, fitted)
+            if best[0] <= (rank + 1) * RANK_PENALTY:
+                break  # every later candidate's penalty is at least that: none can win
         assert best is not None
         _, chosen, summary = best
         if len(summary) < SECOND_SENTENCE_BELOW_CHARS:
             summary = self._maybe_add_next(summary, chosen, ranked, title_content)
         return tidy(summary)
-
-    def _score(
-        self,
-        index: int,
-        sentence: str,
-        own: set[str],
-        doc_counts: Counter[str],
-        title_content: frozenset[str] | set[str],
-    ) -> float:
-        position = 1.0 / (1.0 + 0.5 * index)
-        # Share of the sentence's words that other sentences (or the title) repeat.
-        shared = sum(min(doc_counts[lemma] - 1 + (lemma in title_content), 3) for lemma in own) / (
-            3 * len(own)
-        )
-        centrality = shared * math.log1p(len(own)) / math.log1p(20)
-        score = POSITION_WEIGHT * position + CENTRALITY_WEIGHT * centrality
-        if _DANGLING_STARTS.match(sentence):
-            score -= DANGLING_PENALTY
-        if _BACKGROUND_STARTS.match(sentence):
-            score -= BACKGROUND_PENALTY
-        if sentence.rstrip().endswith(":"):
-            score -= COLON_PENALTY
-        if sentence[:1] in '«"“„':
-            score -= QUOTE_PENALTY
-        return score
 
     def _maybe_add_next(
         self,
@@ -315,7 +222,10 @@ class ExtractiveSummarizer:
                 continue
             if own <= chosen.own or _restates(own, set(chosen.own)):
                 continue
-            if _DANGLING_STARTS.match(candidate.text) and candidate.index != chosen.index + 1:
+            if (
+                candidates.DANGLING_STARTS.match(candidate.text)
+                and candidate.index != chosen.index + 1
+            ):
                 break
             joined = f"{terminated(summary)} {candidate.text}"
             if (
@@ -373,32 +283,6 @@ def _latin(sentences: Sequence[str]) -> bool:
     sample = " ".join(sentences[:3])
     latin = sum(ch.isascii() and ch.isalpha() for ch in sample)
     return latin > len(sample) // 3
-
-
-def _compressed_content(compressed: str, raw: str, lemmas: Sequence[str]) -> set[str]:
-    """Content lemmas of ``compressed`` looked up among those of its ``raw`` sentence."""
-    from bot.nlp.text import words
-
-    tokens = words(raw)
-    if len(tokens) != len(lemmas):
-        return set()
-    lookup = dict(zip((t.lower() for t in tokens), lemmas, strict=True))
-    return content([lookup.get(t.lower(), t.lower()) for t in words(compressed)])
-
-
-def _lemmas_of(
-    headline: str, sentences: Sequence[str], sentence_lemmas: Sequence[Sequence[str]]
-) -> set[str]:
-    """Content lemmas of a headline made from the release's own words: looked up in the
-    lemmas of the sentences (``text.words`` and ``lemmatize`` give one lemma per token)."""
-    from bot.nlp.text import words
-
-    lookup: dict[str, str] = {}
-    for sentence, lemmas in zip(sentences[:MAX_CANDIDATES], sentence_lemmas, strict=False):
-        tokens = words(sentence)
-        if len(tokens) == len(lemmas):
-            lookup.update(zip((t.lower() for t in tokens), lemmas, strict=True))
-    return content([lookup.get(t.lower(), t.lower()) for t in words(headline)])
 
 
 def _restates(own: set[str] | frozenset[str], title_content: set[str] | frozenset[str]) -> bool:

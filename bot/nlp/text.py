@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from typing import Final, Protocol
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Final
+
+from bot.nlp.meta_line import RepeatedComponents
+from bot.nlp.morph import Morphology, token_lemma
 
 # --- HTML and whitespace -------------------------------------------------------------
 
@@ -21,7 +25,14 @@ _BLOCK_TAG_RE: Final = re.compile(
 )
 _SCRIPT_RE: Final = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _SPACES_RE: Final = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+#: What ``_SPACES_RE`` would change: a space other than U+0020, or two in a row. Most texts
+#: have neither, and rewriting every single space costs more than looking for these.
+_ODD_SPACE_RE: Final = re.compile(r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")
 _ZERO_WIDTH_RE: Final = re.compile(r"[\u200c-\u200f\ufeff\u00ad]")
+#: Either of the two above, looked for in one pass: most texts have none.
+_ODD_CHARACTER_RE: Final = re.compile(
+    r"[\t\u00a0\u2000-\u200b\u202f\u205f\u3000\u200c-\u200f\ufeff\u00ad]"
+)
 _BLANK_LINES_RE: Final = re.compile(r"\n\s*\n+")
 
 
@@ -29,10 +40,13 @@ def normalize_whitespace(text: str) -> str:
     """Collapse runs of spaces (incl. NBSP) to one space; keep single line breaks and one
     blank line between paragraphs; strip each line. ``""`` stays ``""``."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ZERO_WIDTH_RE.sub("", text)
-    text = _SPACES_RE.sub(" ", text)
-    lines = [line.strip() for line in text.split("\n")]
-    text = "\n".join(lines)
+    if _ODD_CHARACTER_RE.search(text):
+        text = _ZERO_WIDTH_RE.sub("", text)
+        if "  " in text or _ODD_SPACE_RE.search(text):
+            text = _SPACES_RE.sub(" ", text)
+    elif "  " in text:
+        text = _SPACES_RE.sub(" ", text)
+    text = "\n".join(map(str.strip, text.split("\n")))
     return _BLANK_LINES_RE.sub("\n\n", text).strip()
 
 
@@ -68,8 +82,8 @@ def drop_repeated_title(text: str, title: str | None) -> str:
     title_fp = _fingerprint(title) if title else ""
     if not title_fp and len(paragraphs) > 1:
         first = _fingerprint(paragraphs[0])
-        following = [p for p in paragraphs[1:] if p.strip()]
-        if first and following and _fingerprint(following[0]) == first:
+        following = next((p for p in paragraphs[1:] if p.strip()), None)
+        if first and following is not None and _fingerprint(following) == first:
             title_fp = first
     if not title_fp:
         return text
@@ -220,9 +234,11 @@ def strip_dateline(paragraph: str) -> str:
     return rest
 
 
-#: Short opening lines that carry only a date, a time, a place or a byline.
-_META_LINE_RE: Final = re.compile(
-    r"^(?:(?:" + _DATE + r"|" + _AGENCY + r"|" + _PLACE + r")[\s,./|–—-]*){1,8}$", re.IGNORECASE
+#: Short opening lines that carry only a date, a time, a place or a byline: up to eight
+#: of those, with separators. (Matched by ``RepeatedComponents``, not as one regular
+#: expression, which backtracks for minutes over a short sentence that is no such line.)
+_META_LINE: Final = RepeatedComponents(
+    "(?:" + _DATE + "|" + _AGENCY + "|" + _PLACE + ")", r"[\s,./|–—-]", 8, re.IGNORECASE
 )
 _BYLINE_RE: Final = re.compile(r"^(?:Автор|Фото|Источник|Текст)\s*:?\s+\S", re.IGNORECASE)
 #: Meta lines are short; a longer line is content even if it looks odd.
@@ -234,7 +250,7 @@ def _is_meta_line(line: str) -> bool:
         return False
     if _BYLINE_RE.match(line) and len(line.split()) <= 5:
         return True
-    return bool(_DATE_RE.search(line) and _META_LINE_RE.match(line))
+    return bool(_DATE_RE.search(line)) and _META_LINE.match(line)
 
 
 # --- attributions ----------------------------------------------------------------------
@@ -257,6 +273,11 @@ _LEADING_ATTR_RE: Final = re.compile(
 _PURE_ATTR_RE: Final = re.compile(
     r"^(?:об\s+этом|о\s+(?:том|нем|нём))[^.!?]{0,15}" + _ATTR_VERBS, re.IGNORECASE
 )
+#: Every verb of ``_ATTR_VERBS`` holds one of these stems (case-folded): a sentence without
+#: any (nearly all) cannot end in an attribution, and ``_TRAILING_ATTR_RE``, tried at every
+#: position of the sentence, is skipped. Keep in step with ``_ATTR_VERBS``. (One pattern
+#: of plain letters, scanned by first letter, is faster than a substring test per stem.)
+_ATTR_VERB_STEMS_RE: Final = re.compile("сообщ|пиш|переда|информиру|уточня|цитиру|ссылкой")
 
 
 def strip_attribution(sentence: str) -> str:
@@ -271,6 +292,9 @@ def strip_attribution(sentence: str) -> str:
         out = rest[:1].upper() + rest[1:] if rest else ""
     if _PURE_ATTR_RE.match(out):
         return ""
+    # casefold, not lower: it also maps the letter variants IGNORECASE matches («ᲃ» → «с»).
+    if not _ATTR_VERB_STEMS_RE.search(out.casefold()):
+        return out.strip()
     trimmed = _TRAILING_ATTR_RE.sub(lambda m: m.group("end") or "", out)
     if trimmed != out and trimmed and trimmed[-1] not in ".!?…":
         trimmed += "."
@@ -341,7 +365,11 @@ DATELINE_PARAGRAPHS: Final = 3
 #: «сообщает БЕЛТА.В мероприятии»: a full stop with no space after a word of three or
 #: more letters, before a capitalised word. Initials («С.В.Лаврова», «г.Осло») have
 #: one or two letters before the stop and stay as they are.
-_GLUED_SENTENCE_RE: Final = re.compile(r"(?<=[а-яёa-z]{3}|[А-ЯЁA-Z]{3})\.(?=[А-ЯЁ](?:[а-яё]|\s))")
+#: (The full stop comes first and the letters are checked behind it: a pattern opening with
+#: a plain character is scanned for it, one opening with a look-behind is tried everywhere.)
+_GLUED_SENTENCE_RE: Final = re.compile(
+    r"\.(?<=[а-яёa-z]{3}\.|[А-ЯЁA-Z]{3}\.)(?=[А-ЯЁ](?:[а-яё]|\s))"
+)
 
 
 # --- razdel adapter: sentences ---------------------------------------------------------
@@ -352,12 +380,30 @@ def split_sentences(text: str) -> list[str]:
     and initials), each stripped; paragraph breaks always end a sentence. ``""`` → ``[]``."""
     from razdel import sentenize
 
+    may_split = _may_split()
     sentences: list[str] = []
     for paragraph in text.split("\n"):
         if not paragraph.strip():
             continue
+        if may_split(paragraph) is None:
+            # One sentence for certain (razdel would return it whole): a short paragraph
+            # of news often is, and razdel's rules cost far more than this look.
+            sentences.append(paragraph.strip())
+            continue
         sentences.extend(piece for piece in _sentenize(sentenize, paragraph) if piece)
     return sentences
+
+
+@cache
+def _may_split() -> Callable[[str], re.Match[str] | None]:
+    """A search for where razdel may end a sentence: one of its delimiters (a stop, a
+    closing quote or bracket, a smiley) followed by white space. razdel joins at every
+    other delimiter (its rules «empty_side» and «no_space_prefix» come first), so a
+    paragraph without a match is one sentence. Built from razdel's own tables, on first
+    use (razdel is imported lazily)."""
+    from razdel.segmenters.sentenize import DELIMITERS, SMILES
+
+    return re.compile("(?:" + SMILES + "|[" + re.escape(DELIMITERS) + r"])\s").search
 
 
 def _sentenize(sentenize: object, paragraph: str) -> Iterator[str]:
@@ -367,7 +413,9 @@ def _sentenize(sentenize: object, paragraph: str) -> Iterator[str]:
 
 # --- words -------------------------------------------------------------------------
 
-_WORD_RE: Final = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+(?:[.,]\d+)?")
+#: (Possessive quantifiers, as ``country_forms.TOKEN_RE``: the same matches, no
+#: backtracking state kept per letter.)
+_WORD_RE: Final = re.compile(r"[^\W\d_]++(?:-[^\W\d_]++)*+|\d++(?:[.,]\d+)?+")
 
 
 def words(text: str) -> list[str]:
@@ -377,22 +425,8 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(text)
 
 
-class _Lemmatizer(Protocol):
-    def lemma(self, word: str) -> str: ...
-
-
-#: All-capital words this short are abbreviations (ИИ, МИД, ОДКБ, США): pymorphy3 would
-#: read «ИИ» as a form of «ия», so they are kept, lower-cased, as they are.
-MAX_ABBREVIATION_LEN: Final = 6
-
-
-def lemmatize(tokens: list[str], morph: _Lemmatizer) -> list[str]:
+def lemmatize(tokens: list[str], morph: Morphology) -> list[str]:
     """Lemmas of word tokens (from ``words``), lower-case, «ё» folded to «е»; short
-    all-capital abbreviations and numbers are kept as they are (lower-cased)."""
-    out: list[str] = []
-    for token in tokens:
-        if len(token) <= MAX_ABBREVIATION_LEN and token.isupper() and len(token) > 1:
-            out.append(token.lower().replace("ё", "е"))
-        else:
-            out.append(morph.lemma(token))
-    return out
+    all-capital abbreviations and numbers are kept as they are (lower-cased): see
+    ``morph.token_lemma``, whose per-word cache this shares with search indexing."""
+    return list(map(morph.memo(token_lemma), tokens))

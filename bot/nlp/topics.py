@@ -9,6 +9,7 @@ scored the same way.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,6 +77,8 @@ class TopicClassifier:
                 self._single.setdefault(entry.lemmas[0], []).append((entry.slug, entry.weight))
             else:
                 self._phrases.setdefault(entry.lemmas[0], []).append(entry)
+        # Lemmas that open any entry: most words of a release are none, and are skipped in C.
+        self._openers = frozenset(self._single) | frozenset(self._phrases)
 
     @classmethod
     def load(cls, morph: Morphology, text: str | None = None) -> TopicClassifier:
@@ -132,7 +135,8 @@ class TopicClassifier:
         weights: dict[tuple[str, tuple[str, ...]], float] = {}
 
         def scan(lemmas: Sequence[str], zone: float) -> None:
-            for i, lemma in enumerate(lemmas):
+            for i in itertools.compress(itertools.count(), map(self._openers.__contains__, lemmas)):
+                lemma = lemmas[i]
                 for slug, weight in self._single.get(lemma, ()):
                     key: tuple[str, tuple[str, ...]] = (slug, (lemma,))
                     counts[key] = counts.get(key, 0) + 1

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.nlp.analyzer import Analyzer, country_from_url
+from bot.nlp.query import lemmatize_words
+from bot.nlp.text import clean_text
 
 
 @pytest.mark.parametrize(
@@ -40,3 +44,27 @@ def test_analysis_fields(analyzer: Analyzer) -> None:
     assert "посол" in analysis.search_text.split()
     assert "депутат" in analysis.search_text.split()
     assert analysis.summary.startswith("Посол Казахстана")
+
+
+def test_without_index_only_the_search_text_is_left_out(analyzer: Analyzer) -> None:
+    release = {
+        "title": None,
+        "text": "Астана, 5 мая 2025 года – Министр иностранных дел Казахстана провёл встречу "
+        "с послом Мексики. Стороны обсудили торгово-экономическое сотрудничество.\n"
+        "Также обсуждалась подготовка визита в Мехико.",
+    }
+    indexed = analyzer.analyze(**release)
+    plain = analyzer.analyze(**release, index=False)
+    assert plain.search_text == ""
+    assert indexed.search_text
+    assert plain == dataclasses.replace(indexed, search_text="")
+
+
+def test_search_text_is_what_queries_are_matched_with(analyzer: Analyzer) -> None:
+    title = "ИИ в торгово-экономическом сотрудничестве"
+    text = "Казахстан и ОАЭ обсудили применение ИИ.\nСтороны договорились о встречах."
+    analysis = analyzer.analyze(title=title, text=text)
+    body = clean_text(text, title)
+    expected = lemmatize_words(f"{title}\n{body}", analyzer.morph)
+    assert analysis.search_text.split() == expected
+    assert {"ии", "оаэ", "торгово-экономический", "экономический"} <= set(expected)

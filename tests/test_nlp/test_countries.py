@@ -270,3 +270,35 @@ def test_all_countries_sorted_and_complete(gazetteer: CountryGazetteer) -> None:
     names = [name for _, name in countries]
     assert names.index("Австралия") < names.index("Мексика") < names.index("Япония")
     assert ("KZ", "Казахстан") in countries
+
+
+def test_an_alias_added_after_a_scan_is_found() -> None:
+    gazetteer = CountryGazetteer(Morphology())
+    gazetteer.add_alias("MX", "name", "Мексика", frozenset())
+    assert codes(gazetteer, "Посол Атлантиды прибыл в Мексику.") == {"MX"}
+    # The per-form caches (what «Атлантиды» may be) must not hide the new alias.
+    gazetteer.add_alias("AT", "name", "Атлантида", frozenset())
+    gazetteer.add_alias("AT", "adjective", "атлантидский", frozenset())
+    assert codes(gazetteer, "Посол Атлантиды прибыл в Мексику.") == {"AT", "MX"}
+    assert codes(gazetteer, "атлантидская делегация") == {"AT"}
+
+
+@pytest.mark.parametrize(("typed", "code"), [("сша", "US"), ("Сша", "US"), ("оаэ", "AE")])
+def test_lookup_reads_abbreviations_in_any_case(
+    gazetteer: CountryGazetteer, typed: str, code: str
+) -> None:
+    assert gazetteer.lookup(typed) == code
+
+
+def test_multiword_names_after_a_common_first_word(gazetteer: CountryGazetteer) -> None:
+    text = (
+        "Посол Республики Казахстан встретился с послом Республики Корея; "
+        "Республика провела выборы, Республика Корея — нет."
+    )
+    found = gazetteer.mentions(text)
+    assert [(m.code, m.surface) for m in found] == [
+        ("KZ", "Республики Казахстан"),
+        ("KR", "Республики Корея"),
+        ("KR", "Республика Корея"),
+    ]
+    assert all(text[m.start : m.end] == m.surface for m in found)

@@ -7,7 +7,8 @@ import statistics
 
 import pytest
 
-from bot.nlp.compress import clean_sentence, compress, tidy
+from bot.nlp.clauses import unfinished
+from bot.nlp.compress import clean_sentence, compress, shorten_names, tidy
 from bot.nlp.morph import Morphology
 from bot.nlp.summarize import (
     LANGUAGE_NOTES,
@@ -238,3 +239,51 @@ def test_other_languages_get_a_russian_note(
 )
 def test_artifact_kinds(summary: str, kinds: list[str]) -> None:
     assert artifacts(summary) == kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Слово , слово .", "Слово, слово."),
+        ("« Цитата »", "«Цитата»"),
+        ("Итог,.", "Итог."),
+        ("Итог.,", "Итог."),
+        ("Итог..", "Итог."),
+        ("Итог...", "Итог..."),
+        ("Один,  , два", "Один, два"),
+        ("Один  два", "Один два"),
+        ("«Да», сказал он.", "«Да», сказал он."),
+        ("Сказал «да».", "Сказал «да»."),
+        ("  Чисто.  ", "Чисто."),
+    ],
+)
+def test_tidy_rules(text: str, expected: str) -> None:
+    assert tidy(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("Стороны обсудили вопросы сотрудничества", False),
+        ("Стороны обсудили вопросы, связанные с", True),
+        ("Встреча прошла в", True),
+        ("Встреча прошла В", True),
+        ("Рост составил 5", True),
+        ("Это было в 2024 году, а также", True),
+        ("Контракт, который", True),
+        ("Экспорт вырос.", False),
+    ],
+)
+def test_unfinished_heads(head: str, expected: bool) -> None:
+    assert unfinished(head) is expected
+
+
+def test_long_names_shortened_only_where_they_stand() -> None:
+    sentence = (
+        "Министр иностранных дел Республики Казахстан встретился с послом "
+        "Российской Федерации и представителем Организации Объединённых Наций."
+    )
+    assert shorten_names(sentence) == (
+        "Глава МИД Казахстана встретился с послом России и представителем ООН."
+    )
+    assert shorten_names("Министр встретился с послом.") == "Министр встретился с послом."

@@ -8,6 +8,7 @@ from bot.nlp.text import (
     clean_text,
     drop_repeated_title,
     join_broken_lines,
+    normalize_whitespace,
     split_sentences,
     strip_attribution,
     strip_dateline,
@@ -157,4 +158,58 @@ def test_clean_text_mends_a_sentence_broken_by_a_line() -> None:
     text = "Посол обсудил подготовку к юбилею Казахстана, а также\n20-летнего юбилея связей."
     assert clean_text(text) == (
         "Посол обсудил подготовку к юбилею Казахстана, а также 20-летнего юбилея связей."
+    )
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Одно предложение без точки",
+        "Одно предложение.",
+        "Цитата: «Мы готовы».",
+        "Сокращение т.е. внутри, и ещё одно: г.Алматы.",
+        "Первое предложение. Второе предложение!",
+        "Смайлик :) и дальше текст",
+        "Вопрос? Ответ.",
+        "Инициалы С.В. Лаврова и конец.",
+        "  пробелы вокруг  ",
+    ],
+)
+def test_sentences_are_razdels_within_a_paragraph(paragraph: str) -> None:
+    from razdel import sentenize
+
+    expected = [s.text.strip() for s in sentenize(paragraph) if s.text.strip()]
+    assert split_sentences(paragraph) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Посол\u00a0прибыл  в   Астану.", "Посол прибыл в Астану."),
+        ("Посол\u200b прибыл\u00ad.", "Посол прибыл."),
+        ("Строка\r\nдругая", "Строка\nдругая"),
+        ("Абзац\n\n\n\nабзац", "Абзац\n\nабзац"),
+        ("Ничего лишнего.", "Ничего лишнего."),
+    ],
+)
+def test_normalize_whitespace(text: str, expected: str) -> None:
+    assert normalize_whitespace(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Стороны подписали соглашение, СООБЩАЕТ Kazinform.", "Стороны подписали соглашение."),
+        ("Стороны подписали соглашение, пишет Kazinform.", "Стороны подписали соглашение."),
+        ("Стороны подписали соглашение.", "Стороны подписали соглашение."),
+    ],
+)
+def test_trailing_attribution_in_any_case(sentence: str, expected: str) -> None:
+    assert strip_attribution(sentence) == expected
+
+
+def test_glued_sentences_split_after_three_letters_only() -> None:
+    text = "Об этом сообщает БЕЛТА.В мероприятии г.Осло С.В.Лавров участвовал."
+    assert clean_text(text) == (
+        "Об этом сообщает БЕЛТА. В мероприятии г.Осло С.В.Лавров участвовал."
     )
