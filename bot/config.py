@@ -31,13 +31,6 @@ _TOKEN_SHAPE: Final = re.compile(r"\d+:[A-Za-z0-9_-]+")
 _POSTGRES_SCHEMES: Final = ("postgresql", "postgres")
 
 
-def is_local_host(url: str) -> bool:
-    """True when ``url``'s host is on a private network as written (``bot.hosts``):
-    loopback, a private or link-local address, ``localhost``, or a name that only
-    resolves inside a local network. No DNS is asked."""
-    return is_private_host(url)
-
-
 def postgres_url_problem(url: str) -> str | None:
     """What is wrong with a PostgreSQL URL (None when it is well-formed). The password is
     never part of the answer: only the scheme is named."""
@@ -177,7 +170,7 @@ class Settings(BaseSettings):
         # Telegram posts updates only to https; plain http is for a local Bot API server
         # (and a webhook on the same private network), never for the public internet.
         url = self.webhook_url
-        if url and not url.startswith("https://") and not is_local_host(self.telegram_api_url):
+        if url and not url.startswith("https://") and not is_private_host(self.telegram_api_url):
             raise ValueError(
                 "WEBHOOK_URL must start with https:// (plain http only with a local Bot API "
                 "server in TELEGRAM_API_URL); put the bot behind a TLS proxy"
