@@ -9,6 +9,10 @@ class ConflictError(StorageError):
     """A uniqueness rule was violated (the row already exists)."""
 
 
+class DuplicateKeyError(ConflictError):
+    """A unique index refused a row: it, or one with the same key, is stored already."""
+
+
 class NotFoundError(StorageError):
     """The row asked for does not exist."""
 

@@ -21,6 +21,7 @@ from storage.database import Database as SqliteDatabase
 from storage.errors import StorageError
 from storage.postgres.database import PgDatabase, PgTransaction, pg_tx
 from storage.postgres.releases import RELEASE_COLUMNS
+from storage.postgres.tsvector import tsvector_literal
 from storage.store import Storage
 from storage.timeconv import from_db
 
@@ -198,7 +199,7 @@ async def _copy_releases(
         for raw in batch:
             row = list(convert(raw))
             row[16] = row[16] or row[0]  # a cluster of its own (v1 rows had none)
-            row.append(" ".join(words.get(raw[0], ())))
+            row.append(tsvector_literal(" ".join(words.get(raw[0], ()))))
             rows.append(tuple(row))
         await t.copy("releases", RELEASE_COLUMNS, rows)
         copied += len(batch)

@@ -19,11 +19,16 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from storage.errors import BackupUnsupportedError, ConflictError, StorageError
+from storage.errors import (
+    BackupUnsupportedError,
+    ConflictError,
+    DuplicateKeyError,
+    StorageError,
+)
 from storage.interface import Transaction
 from storage.models import Backend
+from storage.postgres.copy import copy_chunks
 from storage.postgres.schema import migrate
-from storage.postgres.tsvector import register as register_codecs
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +55,13 @@ SERVER_SETTINGS = {
     "timezone": "UTC",
     "statement_timeout": str(STATEMENT_TIMEOUT_MS),
     "plan_cache_mode": "force_custom_plan",
+    "max_parallel_workers_per_gather": "0",
 }
 
 
 def _mapped(error: asyncpg.PostgresError) -> StorageError:
+    if isinstance(error, asyncpg.UniqueViolationError):
+        return DuplicateKeyError(str(error))
     if isinstance(error, asyncpg.IntegrityConstraintViolationError):
         return ConflictError(str(error))
     return StorageError(f"{type(error).__name__}: {error}")
@@ -68,6 +76,13 @@ class PgTransaction:
         self, connection: asyncpg.Connection[Record] | PoolConnectionProxy[Record]
     ) -> None:
         self.connection = connection
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """``async with tx.savepoint():`` — on an error inside, only the block's writes
+        are undone and the transaction goes on."""
+        async with self.connection.transaction():
+            yield
 
     async def execute(self, sql: str, *args: object) -> str:
         """Run one statement; return its status tag (``UPDATE 3``)."""
@@ -88,14 +103,24 @@ class PgTransaction:
         except asyncpg.PostgresError as error:
             raise _mapped(error) from error
 
-    async def copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        """Bulk-load rows with COPY (binary): the fastest way into a table."""
-        if not rows:
-            return
+    async def copy(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]
+    ) -> None:
+        """Bulk-load rows with COPY, each row encoded only as the server takes it in
+        (``storage.postgres.copy``): a generator of rows overlaps the caller's per-row
+        work with the server's writing too. Nothing is sent for no rows."""
+        chunks = copy_chunks(rows)
         try:
-            await self.connection.copy_records_to_table(table, records=rows, columns=columns)
+            first = await anext(chunks, None)
+            if first is None:
+                return
+            await self.connection.copy_to_table(
+                table, source=_chained(first, chunks), columns=list(columns), format="text"
+            )
         except asyncpg.PostgresError as error:
             raise _mapped(error) from error
+        finally:
+            await chunks.aclose()
 
     async def fetch(self, sql: str, *args: object) -> list[Record]:
         try:
@@ -108,6 +133,19 @@ class PgTransaction:
             return await self.connection.fetchrow(sql, *args)
         except asyncpg.PostgresError as error:
             raise _mapped(error) from error
+
+    async def fetchval(self, sql: str, *args: object) -> Any:
+        """The first column of the first row, or None."""
+        try:
+            return await self.connection.fetchval(sql, *args)
+        except asyncpg.PostgresError as error:
+            raise _mapped(error) from error
+
+
+async def _chained(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
+        yield chunk
 
 
 def pg_tx(tx: Transaction) -> PgTransaction:
@@ -157,7 +195,6 @@ class PgDatabase:
                     min_size=min_size,
                     max_size=max_size,
                     server_settings=SERVER_SETTINGS,
-                    init=register_codecs,
                 )
                 pools.append(pool)
         except (OSError, asyncpg.PostgresError) as error:

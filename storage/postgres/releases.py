@@ -4,7 +4,7 @@ Search keeps SQLite's semantics: the caller's lemmas, cut into words by the same
 (``storage.codec``), become a ``simple`` tsvector under a GIN index (lower-case, no
 stemming, no stop words; see ``storage.postgres.tsvector``), so positions match word
 order and a phrase is ``w1 <-> w2``. /search ranks the ``SEARCH_WINDOW`` newest matches
-(``ts_rank``), ties newest first. Releases go in by binary COPY.
+(``ts_rank``), ties newest first. Releases go in by COPY (``storage.postgres.copy``).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from storage.codec import (
     release_from_row,
     to_signed64,
 )
+from storage.errors import ConflictError, DuplicateKeyError
 from storage.interface import Transaction
 from storage.models import NewRelease, Release, ReleaseFingerprint, SubscriptionKind
 from storage.postgres.database import PgDatabase, PgTransaction, Record, pg_tx
-from storage.postgres.tsvector import tsquery
+from storage.postgres.tsvector import tsquery, tsvector_literal
 from storage.releases import SEARCH_WINDOW
 from storage.timeconv import to_utc_second, to_utc_second_required
 
@@ -39,8 +40,7 @@ _SELECT = f"{_SELECT_COLUMNS} FROM releases r JOIN sources s ON s.id = r.source_
 #: commit order, as DESIGN §7.1's cursor wants.
 RELEASE_WRITER_KEY = 0x6465_7065_7368_6103  # "depesha" + 3
 
-#: The columns of a release row as COPY sends them (``search`` takes the search text:
-#: ``encode_tsvector`` cuts it into words inside the COPY encoder).
+#: The columns of a release row as COPY sends them (``_row``).
 RELEASE_COLUMNS = (
     "id", "source_id", "url", "canonical_url", "guid", "content_hash", "title", "text",
     "published_at", "ingested_at", "language", "summary", "countries", "primary_country",
@@ -71,62 +71,22 @@ class PgReleaseRepository:
         t = pg_tx(tx)
         if not releases:
             return []
-        await t.execute("SELECT pg_advisory_xact_lock($1)", RELEASE_WRITER_KEY)
-        fresh = fresh_releases(releases, *await _existing(t, releases))
+        await _lock_writer_and_sources(t, {r.source_id for r in releases})
+        # Write first and let the unique indexes object: asking which keys are stored
+        # costs the server as much as a fifth of the writing, and ingestion has asked
+        # `known` before analysing, so a stored release is rare here. When one is met,
+        # the savepoint undoes the batch and the batch goes in again without the known.
+        fresh = fresh_releases(releases, set(), set(), set())
+        new_ids = await _reserve_ids(t, len(fresh))
+        try:
+            async with t.savepoint():
+                await _copy_releases(t, fresh, new_ids)
+        except DuplicateKeyError:
+            fresh = fresh_releases(releases, *await _existing(t, releases))
+            await _copy_releases(t, fresh, new_ids)
         ids: list[int | None] = [None] * len(releases)
-        if not fresh:
-            return ids
-        # Ids are taken up front so a new release can name itself as its cluster: one block
-        # of the sequence, reserved in one call (writers hold RELEASE_WRITER_KEY, and no
-        # one else takes release ids, so the block cannot interleave with another).
-        block = await t.fetchrow(
-            "SELECT setval(pg_get_serial_sequence('releases', 'id'),"
-            " nextval(pg_get_serial_sequence('releases', 'id')) + $1 - 1) AS last",
-            len(fresh),
-        )
-        assert block is not None  # a SELECT without FROM returns its one row
-        new_ids = list(range(block["last"] - len(fresh) + 1, block["last"] + 1))
-        release_rows: list[tuple[object, ...]] = []
-        country_rows: list[tuple[object, ...]] = []
-        topic_rows: list[tuple[object, ...]] = []
-        for release_id, (index, r) in zip(new_ids, fresh, strict=True):
+        for release_id, (index, _) in zip(new_ids, fresh, strict=False):
             ids[index] = release_id
-            ingested = to_utc_second_required(r.ingested_at)
-            release_rows.append(
-                (
-                    release_id,
-                    r.source_id,
-                    r.url,
-                    r.canonical_url,
-                    r.guid,
-                    r.content_hash,
-                    r.title,
-                    r.text,
-                    to_utc_second(r.published_at),
-                    ingested,
-                    r.language,
-                    r.summary,
-                    join_tags(r.countries),
-                    r.primary_country,
-                    join_tags(r.topics),
-                    to_signed64(r.fingerprint),
-                    release_id if r.cluster_id is None else r.cluster_id,
-                    r.notify,
-                    r.search_text or "",
-                )
-            )
-            country_rows.extend(
-                (code, ingested, release_id, code == r.primary_country)
-                for code in dict.fromkeys(r.countries)
-            )
-            topic_rows.extend((topic, ingested, release_id) for topic in dict.fromkeys(r.topics))
-        await t.copy("releases", RELEASE_COLUMNS, release_rows)
-        await t.copy(
-            "release_countries",
-            ("country", "ingested_at", "release_id", "is_primary"),
-            country_rows,
-        )
-        await t.copy("release_topics", ("topic", "ingested_at", "release_id"), topic_rows)
         return ids
 
     async def known(
@@ -290,6 +250,86 @@ def _tsquery_exclusion(term: str) -> str:
     if query and term.endswith("*"):
         return query[:-1] + ":*)"
     return query
+
+
+async def _reserve_ids(t: PgTransaction, count: int) -> list[int]:
+    """``count`` new release ids, one block of the sequence reserved in one call: ids are
+    taken up front so a new release can name itself as its cluster (writers hold
+    RELEASE_WRITER_KEY and no one else takes release ids, so blocks cannot interleave)."""
+    if not count:
+        return []
+    last = await t.fetchval(
+        "SELECT setval(pg_get_serial_sequence('releases', 'id'),"
+        " nextval(pg_get_serial_sequence('releases', 'id')) + $1 - 1)",
+        count,
+    )
+    return list(range(last - count + 1, last + 1))
+
+
+async def _copy_releases(
+    t: PgTransaction, fresh: Sequence[tuple[int, NewRelease]], ids: Sequence[int]
+) -> None:
+    """``fresh`` releases with their country and topic rows, under the first of ``ids``."""
+    pairs = list(zip(ids, (r for _, r in fresh), strict=False))
+    # A generator: each row is made as COPY sends it, while the server stores the last.
+    await t.copy("releases", RELEASE_COLUMNS, (_row(i, r) for i, r in pairs))
+    await t.copy(
+        "release_countries",
+        ("country", "ingested_at", "release_id", "is_primary"),
+        (
+            (code, to_utc_second_required(r.ingested_at), i, code == r.primary_country)
+            for i, r in pairs
+            for code in dict.fromkeys(r.countries)
+        ),
+    )
+    await t.copy(
+        "release_topics",
+        ("topic", "ingested_at", "release_id"),
+        (
+            (topic, to_utc_second_required(r.ingested_at), i)
+            for i, r in pairs
+            for topic in dict.fromkeys(r.topics)
+        ),
+    )
+
+
+def _row(release_id: int, r: NewRelease) -> tuple[object, ...]:
+    """A release as its RELEASE_COLUMNS row."""
+    return (
+        release_id,
+        r.source_id,
+        r.url,
+        r.canonical_url,
+        r.guid,
+        r.content_hash,
+        r.title,
+        r.text,
+        to_utc_second(r.published_at),
+        to_utc_second_required(r.ingested_at),
+        r.language,
+        r.summary,
+        join_tags(r.countries),
+        r.primary_country,
+        join_tags(r.topics),
+        to_signed64(r.fingerprint),
+        release_id if r.cluster_id is None else r.cluster_id,
+        r.notify,
+        tsvector_literal(r.search_text),
+    )
+
+
+async def _lock_writer_and_sources(t: PgTransaction, source_ids: set[int]) -> None:
+    """Take the release writers' lock, and lock the batch's sources against deletion
+    (FOR KEY SHARE, as a foreign key would); ConflictError naming any unknown source."""
+    known = await t.fetchval(
+        "SELECT ARRAY(SELECT id FROM sources WHERE id = ANY($2::bigint[]) FOR KEY SHARE)"
+        " FROM pg_advisory_xact_lock($1)",
+        RELEASE_WRITER_KEY,
+        sorted(source_ids),
+    )
+    unknown = source_ids.difference(known)
+    if unknown:
+        raise ConflictError(f"releases name sources that do not exist: {sorted(unknown)}")
 
 
 async def _existing(

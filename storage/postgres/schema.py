@@ -176,8 +176,18 @@ ALTER TABLE release_countries DROP CONSTRAINT release_countries_release_id_fkey;
 ALTER TABLE release_topics DROP CONSTRAINT release_topics_release_id_fkey;
 """
 
+# Version 4: a release's source is checked once per batch, not once per row. The foreign
+# key ran one trigger query per inserted release (12 µs of the server's 76 µs a row);
+# ``PgReleaseRepository.add_many`` now locks the batch's sources FOR KEY SHARE — the lock
+# the trigger took — in the statement that takes the writer lock, and refuses a batch
+# naming an unknown source. Nothing deletes a source (sync disables it), so the
+# cascade had nothing to do.
+_V4 = """
+ALTER TABLE releases DROP CONSTRAINT releases_source_id_fkey;
+"""
+
 #: MIGRATIONS[n] brings the schema from version n - 1 to n.
-MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3}
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

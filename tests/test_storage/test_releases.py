@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from storage.errors import ConflictError
 from storage.models import SubscriptionKind
 from storage.store import Storage
 
@@ -88,6 +89,55 @@ async def test_duplicates_are_skipped(
     assert fresh is not None
     assert again is None
     assert await storage.releases.count() == 2
+
+
+async def test_a_batch_of_stored_and_new_releases_keeps_the_new(
+    storage: Storage, source_ids: tuple[int, int]
+) -> None:
+    """Stored releases met in the middle of a batch: the others get their ids and their
+    tag rows (PostgreSQL writes first and redoes the batch when a unique index objects),
+    and the transaction goes on to write more."""
+    a, b = source_ids
+    await add_releases(storage, [new_release(a, 2), new_release(b, 4, guid="guid-stored")])
+    batch = [
+        new_release(a, 1, countries=("KZ", "MX"), topics=("politics",)),
+        new_release(a, 2),
+        new_release(b, 3, countries=("UZ",), topics=("economy", "energy")),
+        new_release(b, 99, guid="guid-stored"),
+    ]
+    async with storage.db.transaction() as tx:
+        ids = await storage.releases.add_many(tx, batch)
+        (after,) = await storage.releases.add_many(tx, [new_release(b, 5)])
+    assert ids[1] is None
+    assert ids[3] is None
+    first, third = ids[0], ids[2]
+    assert first is not None
+    assert third is not None
+    assert after is not None
+    assert len({first, third, after}) == 3
+    assert await storage.releases.count() == 5
+    stored = await storage.releases.get(third)
+    assert stored is not None
+    assert (stored.canonical_url, stored.topics) == (batch[2].canonical_url, ("economy", "energy"))
+    assert await table_rows(
+        storage,
+        "SELECT release_id, country FROM release_countries"
+        f" WHERE release_id IN ({first}, {third}) ORDER BY release_id, country",
+    ) == [(first, "KZ"), (first, "MX"), (third, "UZ")]
+    assert await table_rows(
+        storage,
+        "SELECT release_id, topic FROM release_topics"
+        f" WHERE release_id IN ({first}, {third}) ORDER BY release_id, topic",
+    ) == [(first, "politics"), (third, "economy"), (third, "energy")]
+
+
+async def test_a_release_of_an_unknown_source_is_refused(
+    storage: Storage, source_ids: tuple[int, int]
+) -> None:
+    a, _ = source_ids
+    with pytest.raises(ConflictError):
+        await add_releases(storage, [new_release(a, 1), new_release(9_999, 2)])
+    assert await storage.releases.count() == 0
 
 
 async def test_what_is_not_a_duplicate(storage: Storage, source_ids: tuple[int, int]) -> None:
