@@ -108,7 +108,13 @@ def fresh_releases(
 
 def search_words(text: str | None) -> list[str]:
     """The words of search text or of a query, lower-cased, in order."""
-    return _WORD.findall((text or "").lower())
+    lowered = (text or "").lower()
+    # Search text is mostly words and single spaces already (the analyser's lemmas):
+    # then splitting at the spaces is the same cut at a third of the regex's cost
+    # (``str.isalnum`` is exactly the regex's "letter or digit").
+    if lowered.replace(" ", "").isalnum():
+        return lowered.split()
+    return _WORD.findall(lowered)
 
 
 def phrases(terms: Sequence[str]) -> list[list[str]]:

@@ -15,15 +15,13 @@ from collections.abc import Sequence
 
 from storage.codec import search_words
 
-#: PostgreSQL's limits (tsvector.h): positions past MAXENTRYPOS share the last one, a
-#: lexeme keeps at most MAXNUMPOS positions, and a word of MAXSTRLEN bytes or more is
-#: dropped — what to_tsvector does with them too.
-MAXENTRYPOS = (1 << 14) - 1
-MAXNUMPOS = 256
+#: A word of this many bytes or more is dropped by to_tsvector and refused by the
+#: tsvector input (PostgreSQL's MAXSTRLEN, tsvector.h).
 MAXSTRLEN = (1 << 11) - 1
-
 #: A word of at most this many characters is under MAXSTRLEN bytes whatever its letters.
 _SAFE_CHARS = (MAXSTRLEN - 1) // 4
+#: The positions to_tsvector keeps of one lexeme (MAXNUMPOS - 1); the input would keep 256.
+KEPT_POSITIONS = 255
 
 
 def tsvector_literal(text: str | None) -> str:
@@ -33,11 +31,13 @@ def tsvector_literal(text: str | None) -> str:
     words gives the same vector): letters and digits only, so a lexeme needs no quoting
     inside its quotes, and the literal has nothing COPY must escape. On the hot path of
     every insert, encoded while the server stores the rows before it: one dict pass and
-    one join. The server sorts the lexemes as it reads them, so they go in word order.
+    one join. The server's input does the rest as to_tsvector would — sorts the lexemes
+    and folds positions past 16,383 into that one — but it refuses a word of MAXSTRLEN
+    bytes, which to_tsvector drops, and keeps one position more of a lexeme: both limits
+    are applied here.
     """
     words = search_words(text)
     if max(map(len, words), default=0) > _SAFE_CHARS:
-        # to_tsvector drops a word of MAXSTRLEN bytes or more and gives it no position.
         words = [word for word in words if len(word.encode()) < MAXSTRLEN]
     positions: dict[str, list[int]] = {}
     get = positions.get
@@ -47,23 +47,14 @@ def tsvector_literal(text: str | None) -> str:
             positions[word] = [position]
         else:
             found.append(position)
-    clamp = len(words) > MAXENTRYPOS
     return " ".join(
-        f"'{word}':{found[0]}"
-        if len(found) == 1 and not clamp
-        else f"'{word}':{','.join(map(str, _kept(found, clamp)))}"
-        for word, found in positions.items()
+        [
+            f"'{word}':{found[0]}"
+            if len(found) == 1
+            else f"'{word}':{','.join(map(str, found[:KEPT_POSITIONS]))}"
+            for word, found in positions.items()
+        ]
     )
-
-
-def _kept(found: list[int], clamp: bool) -> list[int]:
-    """The positions PostgreSQL keeps of a lexeme: those past the last it can hold
-    collapse into it, once (only in a text of more words than that), and at most
-    MAXNUMPOS of them."""
-    if clamp:
-        kept = [p for p in found if p < MAXENTRYPOS]
-        found = [*kept, MAXENTRYPOS] if len(kept) < len(found) else kept
-    return found[:MAXNUMPOS]
 
 
 def tsquery(phrases: Sequence[Sequence[str]], operator: str) -> str:

@@ -309,6 +309,7 @@ async def test_the_sqlite_leader_is_always_the_leader(tmp_path: Path) -> None:
         "ёлка ёлка ёлка",
         "я",
         " ".join(f"слово{n % 300}" for n in range(20_000)),  # past the position limit
+        " ".join(["эхо"] * 300 + ["конец"]),  # past the positions one lexeme keeps
         "начало " + "ж" * 1_023 + " конец",  # 2,046 bytes: the longest lexeme indexed
         "начало " + "ж" * 1_024 + " конец",  # 2,048 bytes: dropped, and given no position
         "Заглавные, знаки: препинания! И_подчёркивания — ВСЁ",  # raw search text
