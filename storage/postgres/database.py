@@ -122,6 +122,19 @@ class PgTransaction:
         finally:
             await chunks.aclose()
 
+    async def copy_records(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> None:
+        """Bulk-load small rows with binary COPY: cheaper for both sides than text, but
+        the server writes them only after the last (``storage.postgres.copy`` says why),
+        so it suits rows whose writing costs little, such as tag rows."""
+        if not rows:
+            return
+        try:
+            await self.connection.copy_records_to_table(table, records=rows, columns=columns)
+        except asyncpg.PostgresError as error:
+            raise _mapped(error) from error
+
     async def fetch(self, sql: str, *args: object) -> list[Record]:
         try:
             return await self.connection.fetch(sql, *args)
