@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -138,6 +138,21 @@ async def test_a_release_of_an_unknown_source_is_refused(
     with pytest.raises(ConflictError):
         await add_releases(storage, [new_release(a, 1), new_release(9_999, 2)])
     assert await storage.releases.count() == 0
+
+
+async def test_a_release_that_cannot_be_stored_fails_its_batch_and_nothing_else(
+    storage: Storage, source_ids: tuple[int, int]
+) -> None:
+    """A naive time met while the rows are already streaming: the batch fails with the
+    error, writes nothing, and the next batch goes in on the same storage."""
+    a, _ = source_ids
+    batch = [new_release(a, n, text="Текст. " * 300) for n in range(300)]
+    batch[250] = new_release(a, 250, published_at=datetime(2025, 3, 10, 11))  # noqa: DTZ001
+    with pytest.raises(ValueError, match="naive"):
+        await add_releases(storage, batch)
+    assert await storage.releases.count() == 0
+    assert None not in await add_releases(storage, [new_release(a, n) for n in range(3)])
+    assert await storage.releases.count() == 3
 
 
 async def test_what_is_not_a_duplicate(storage: Storage, source_ids: tuple[int, int]) -> None:
