@@ -12,7 +12,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Final, Protocol
 from urllib.parse import urlsplit
 
-from bot.nlp.country_forms import SURFACE, tokens
+from bot.nlp.country_forms import tokens
 from bot.nlp.language import detect_language
 from bot.nlp.query import index_terms
 from bot.nlp.summarize import ExtractiveSummarizer
@@ -222,7 +222,7 @@ class Analyzer:
             # its very terms keeps «ИИ», compounds and their parts matchable. The tokens are
             # those the country matcher made of the title and body (its cache).
             search_text=" ".join(
-                index_terms(map(SURFACE, chain(tokens(clean_title), tokens(body))), self._morph)
+                index_terms(chain(tokens(clean_title).surfaces, tokens(body).surfaces), self._morph)
             )
             if index
             else "",

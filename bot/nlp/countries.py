@@ -30,7 +30,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, count
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -71,9 +70,6 @@ SUGGEST_CUTOFF: Final[float] = 0.7
 
 #: Bound of the per-instance token → lemma-key cache (news vocabulary is Zipfian).
 _KEY_CACHE_SIZE: Final[int] = 200_000
-
-#: A token's (surface, folded) pair, taken in C.
-_FORMS: Final = itemgetter(2, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +368,8 @@ class CountryGazetteer:
         if strict:
             # Only the words that may be a mention somewhere are looked at, chosen in C:
             # in running text that is one in five.
-            indices = compress(count(), map(self._may_mention.__getitem__, map(_FORMS, tokens)))
+            forms = zip(tokens.surfaces, tokens.folds, strict=True)
+            indices = compress(count(), map(self._may_mention.__getitem__, forms))
         resume = 0
         for i in indices:
             if i < resume:
