@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from bot.nlp.text import (
@@ -173,13 +175,40 @@ def test_clean_text_mends_a_sentence_broken_by_a_line() -> None:
         "Вопрос? Ответ.",
         "Инициалы С.В. Лаврова и конец.",
         "  пробелы вокруг  ",
+        "Встреча прошла в г. Астане. Стороны т. е. министры обсудили 1,5 млн. руб. В итоге…",
+        "1. Первый пункт. 2) Второй пункт. а. Третий.",
+        "Он сказал: «Мы готовы.» Затем ушёл. (См. выше.) Далее [текст]. {Скобки} конец",
+        'Он спросил "почему?" и замолчал. "Ответа нет." — сказал он.',
+        "А. С. Пушкин и Mr. Smith. e.g. example. — Тире после точки. — а строчная",
+        "Смайлики :-) и ;) подряд ;-( . Конец!!! Вопрос?! Ответ…",
     ],
 )
 def test_sentences_are_razdels_within_a_paragraph(paragraph: str) -> None:
+    assert split_sentences(paragraph) == _razdel_sentences(paragraph)
+
+
+def _razdel_sentences(paragraph: str) -> list[str]:
     from razdel import sentenize
 
-    expected = [s.text.strip() for s in sentenize(paragraph) if s.text.strip()]
-    assert split_sentences(paragraph) == expected
+    return [s.text.strip() for s in sentenize(paragraph) if s.text.strip()]
+
+
+#: Pieces that make razdel's rules fire: delimiters and spaces of every kind, smileys,
+#: abbreviations, initials, list bullets, Roman numerals, lower- and upper-case words.
+_SENTENCE_ATOMS = (
+    ".", " ", "  ", "\t", "\u00a0", "?", "!", "…", ";", '"', "„", "'", "»", "”", "’", ")",
+    "]", "}", "(", "«", ":)", ";-(", "=))", "-", "—", "т", "А", "С", "т.е.", "г.", "ул.",
+    "и т.д.", "т. е.", "а", "б", "1", "12", "IV", "§", "2)", "3.", "см.", "млн.", "Т.е.",
+    "Москва", "слово", "Слово", "USA", "e.g.", "Mr.",
+)  # fmt: skip
+
+
+def test_sentences_are_razdels_for_random_paragraphs() -> None:
+    """The shortcut at delimiters with no space after them cuts as razdel's rules do."""
+    rng = random.Random(11)
+    for _ in range(20_000):
+        paragraph = "".join(rng.choice(_SENTENCE_ATOMS) for _ in range(rng.randint(1, 25)))
+        assert split_sentences(paragraph) == _razdel_sentences(paragraph), repr(paragraph)
 
 
 @pytest.mark.parametrize(
