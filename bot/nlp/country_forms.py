@@ -7,11 +7,11 @@ Shared by the gazetteer (``bot.nlp.countries``) and the prominence scoring
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import Final, Literal, NamedTuple, get_args, overload
+from typing import Final, Literal, NamedTuple, cast, get_args, overload
 
 #: What a mention is: a country's name, adjective, city or abbreviation, or a region or a
 #: state company that stands for its state («Дагестан», «Росатом»).
@@ -109,10 +109,17 @@ class Tokens(Sequence[Token]):
     def __getitem__(self, index: int | slice) -> Token | tuple[Token, ...]:
         if isinstance(index, slice):
             return tuple(self)[index]
-        return Token(self.starts[index], self.ends[index], self.surfaces[index], self.folds[index])
+        return _new_token(
+            Token, (self.starts[index], self.ends[index], self.surfaces[index], self.folds[index])
+        )
 
     def __iter__(self) -> Iterator[Token]:
         return map(Token, self.starts, self.ends, self.surfaces, self.folds)
+
+
+#: ``Token`` made by ``tuple.__new__`` itself: the named tuple's ``__new__`` is a Python
+#: function, and the matcher makes a token of every word it looks at.
+_new_token = cast("Callable[[type[Token], tuple[int, int, str, str]], Token]", tuple.__new__)
 
 
 def fold(text: str) -> str:
