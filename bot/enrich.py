@@ -9,6 +9,7 @@ one line on stderr and exit code 2.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -168,6 +169,10 @@ def _init_worker() -> None:
     from bot.nlp.analyzer import Analyzer
 
     _worker_analyzer = Analyzer.build()
+    # The analyzer's tables live as long as the worker: moved out of the cycle collector's
+    # sight, its full collections skip them (the worker runs nothing else; a process that
+    # also runs other code, as the in-process path may, keeps its collector as it is).
+    gc.freeze()
 
 
 def _enrich_chunk(chunk: list[bytes]) -> list[str]:

@@ -208,7 +208,7 @@ class Analyzer:
         less time than the same releases one by one). Raises what ``analyze`` raises on
         any of them; a caller that must keep the others re-runs them one at a time.
         """
-        read = [self._read(release) for release in releases]
+        read = self._read(releases)
         pairs = zip(releases, read, strict=True)
         countries = [self._countries(release, text) for release, text in pairs]
         topics = [self._topics_of(text) for text in read]
@@ -230,21 +230,37 @@ class Analyzer:
 
     # --- the stages ----------------------------------------------------------------------
 
-    def _read(self, release: Release) -> _Text:
-        """The text stage: clean-up, sentences, words and their lemmas, the language."""
-        title = normalize_whitespace(strip_html(release.title)) if release.title else ""
-        body = clean_text(release.text, title or None)
-        sentences = split_sentences(body)
-        sentence_words = [words(sentence) for sentence in sentences]
-        return _Text(
-            title=title,
-            body=body,
-            sentences=sentences,
-            title_lemmas=lemmatize(words(title), self._morph) if title else [],
-            sentence_words=sentence_words,
-            sentence_lemmas=[lemmatize(tokens, self._morph) for tokens in sentence_words],
-            language=detect_language(f"{title}\n{body}" if title else body),
-        )
+    def _read(self, releases: Sequence[Release]) -> list[_Text]:
+        """The text stage, a step at a time over the batch: clean-up, sentences, words
+        and their lemmas, the language."""
+        titles = [normalize_whitespace(strip_html(r.title)) if r.title else "" for r in releases]
+        bodies = [
+            clean_text(r.text, title or None) for r, title in zip(releases, titles, strict=True)
+        ]
+        sentences = [split_sentences(body) for body in bodies]
+        sentence_words = [[words(sentence) for sentence in batch] for batch in sentences]
+        morph = self._morph
+        title_lemmas = [lemmatize(words(title), morph) if title else [] for title in titles]
+        sentence_lemmas = [
+            [lemmatize(tokens, morph) for tokens in batch] for batch in sentence_words
+        ]
+        languages = [
+            detect_language(f"{title}\n{body}" if title else body)
+            for title, body in zip(titles, bodies, strict=True)
+        ]
+        return [
+            _Text(*fields)
+            for fields in zip(
+                titles,
+                bodies,
+                sentences,
+                title_lemmas,
+                sentence_words,
+                sentence_lemmas,
+                languages,
+                strict=True,
+            )
+        ]
 
     def _countries(self, release: Release, text: _Text) -> _CountryResult:
         publisher_country = release.publisher_country
