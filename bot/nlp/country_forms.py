@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 from typing import Final, Literal, NamedTuple, cast, get_args, overload
@@ -60,9 +59,9 @@ _NOMINATIVE_REWRITES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class CountryMention:
-    """One country reference in a text: ``text[start:end] == surface``."""
+class CountryMention(NamedTuple):
+    """One country reference in a text: ``text[start:end] == surface``. (A named tuple:
+    a release has a dozen, made several times faster than frozen dataclasses.)"""
 
     code: str
     start: int
