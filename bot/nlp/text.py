@@ -72,6 +72,34 @@ def _fingerprint(text: str) -> str:
     return _NON_WORD_RE.sub("", text.lower().replace("ё", "е"))
 
 
+def _fingerprint_starts_with(text: str, prefix: str) -> bool:
+    """``_fingerprint(text).startswith(prefix)``, fingerprinting only the head of a long
+    ``text`` when that decides it: the fingerprint is made character by character, so a
+    head's fingerprint is a prefix of the whole one — unless a «Σ» stands in it, the one
+    letter whose lower case depends on what follows it."""
+    reach = 2 * len(prefix) + 16
+    if len(text) > reach and "Σ" not in text[:reach]:
+        head = _fingerprint(text[:reach])
+        if len(head) >= len(prefix):
+            return head.startswith(prefix)
+    return _fingerprint(text).startswith(prefix)
+
+
+#: How much of a paragraph ``_may_fingerprint_alike`` reads.
+_FINGERPRINT_HEAD_CHARS: Final = 64
+
+
+def _may_fingerprint_alike(one: str, other: str) -> bool:
+    """False only when ``_fingerprint(one) != _fingerprint(other)`` for certain, seen from
+    their heads alone (whose fingerprints are prefixes of the whole ones, as in
+    ``_fingerprint_starts_with``): a long first paragraph is rarely repeated below."""
+    reach = _FINGERPRINT_HEAD_CHARS
+    if "Σ" in one[:reach] or "Σ" in other[:reach]:
+        return True
+    head, other_head = _fingerprint(one[:reach]), _fingerprint(other[:reach])
+    return head.startswith(other_head) or other_head.startswith(head)
+
+
 def drop_repeated_title(text: str, title: str | None) -> str:
     """Remove leading paragraphs that merely repeat the title (scrapers often put the
     headline once or twice above the body). Without a title, a first paragraph repeated
@@ -81,10 +109,11 @@ def drop_repeated_title(text: str, title: str | None) -> str:
     paragraphs = text.split("\n")
     title_fp = _fingerprint(title) if title else ""
     if not title_fp and len(paragraphs) > 1:
-        first = _fingerprint(paragraphs[0])
         following = next((p for p in paragraphs[1:] if p.strip()), None)
-        if first and following is not None and _fingerprint(following) == first:
-            title_fp = first
+        if following is not None and _may_fingerprint_alike(paragraphs[0], following):
+            first = _fingerprint(paragraphs[0])
+            if first and _fingerprint(following) == first:
+                title_fp = first
     if not title_fp:
         return text
     out = list(paragraphs)
@@ -93,6 +122,8 @@ def drop_repeated_title(text: str, title: str | None) -> str:
         if not head.strip():
             out.pop(0)
             continue
+        if not _fingerprint_starts_with(head, title_fp):
+            break  # neither the title again nor the title run into the body
         head_fp = _fingerprint(head)
         if head_fp == title_fp:
             out.pop(0)

@@ -87,6 +87,39 @@ def test_title_run_into_body_keeps_the_rest() -> None:
     assert drop_repeated_title(text, title) == "Встреча прошла в Астане."
 
 
+LONG_LEAD = (
+    "Министр иностранных дел Казахстана провёл встречу с послом Мексики, "
+    "стороны обсудили торгово-экономическое сотрудничество и визиты"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "expected"),
+    [
+        # A long first paragraph repeated below, in other letter case and punctuation.
+        (f"{LONG_LEAD}\n\n{LONG_LEAD.upper()}!\n\nДалее.", None, "Далее."),
+        # The same head, a different end: not a repetition.
+        (
+            f"{LONG_LEAD}\n\n{LONG_LEAD} на полях форума\n\nДалее.",
+            None,
+            f"{LONG_LEAD}\n\n{LONG_LEAD} на полях форума\n\nДалее.",
+        ),
+        # A long title run into a long body, and one the body does not start with.
+        (f"{LONG_LEAD}. Встреча прошла в Астане.", LONG_LEAD, "Встреча прошла в Астане."),
+        (
+            f"Встреча прошла в Астане. {LONG_LEAD}.",
+            LONG_LEAD,
+            f"Встреча прошла в Астане. {LONG_LEAD}.",
+        ),
+        # «Σ» lower-cases by what follows it: such heads are fingerprinted whole.
+        ("ΟΔΟΣ " * 20 + "\n\n" + "ΟΔΟΣ " * 20 + "\n\nΔΑ.", None, "ΔΑ."),
+        ("Α" * 63 + "ΣΒ τέλος\n\n" + "α" * 63 + "σβ τέλος\n\nΔΑ.", None, "ΔΑ."),
+    ],
+)
+def test_repeated_heads_by_fingerprint(text: str, title: str | None, expected: str) -> None:
+    assert drop_repeated_title(text, title) == expected
+
+
 def test_html_entities_and_tags() -> None:
     raw = "<p>Посол&nbsp;вручил &laquo;грамоты&raquo;</p><script>x()</script><br>Далее&amp;т.д."
     cleaned = clean_text(raw)
