@@ -141,25 +141,28 @@ def tokens(text: str) -> Tokens:
     The last few texts are cached: matching and prominence scoring read the same release
     (and a few short phrases between its title and body, so the cache holds a few dozen).
     """
-    folded = fold(text)
-    if len(folded) != len(text):  # a letter whose lower case is longer («İ»): fold each word
-        matches = list(TOKEN_RE.finditer(text))
-        return Tokens(
-            [m.start() for m in matches],
-            [m.end() for m in matches],
-            [m.group() for m in matches],
-            [fold(m.group()) for m in matches],
-        )
     # Pieces alternate: between-words, word, between-words, …, between-words. Their
-    # running lengths are the words' offsets; folding keeps every character in place, so
-    # each word's folded form is the same slice of the folded text.
+    # running lengths are the words' offsets.
     pieces = _SPLIT_RE.split(text)
     offsets = list(accumulate(map(len, pieces)))
-    starts = offsets[0:-1:2]
-    ends = offsets[1::2]
-    return Tokens(
-        starts, ends, pieces[1::2], list(map(folded.__getitem__, map(slice, starts, ends)))
-    )
+    starts, ends, surfaces = offsets[0:-1:2], offsets[1::2], pieces[1::2]
+    return Tokens(starts, ends, surfaces, _folds(text, starts, ends, surfaces))
+
+
+def _folds(text: str, starts: list[int], ends: list[int], surfaces: list[str]) -> list[str]:
+    """The folded form of each word of ``text`` (at ``starts``/``ends``: ``surfaces``),
+    as folded in the text."""
+    if "Σ" in text:
+        # The one letter whose lower case depends on its neighbours («ς» ends a word): each
+        # word is taken from the folded text — unless folding changes the text's length
+        # (a letter such as «İ» lower-cases to two characters): then folded on its own.
+        folded = fold(text)
+        if len(folded) != len(text):
+            return [fold(surface) for surface in surfaces]
+        return list(map(folded.__getitem__, map(slice, starts, ends)))
+    # Every other letter folds alike wherever it stands: the words are folded together,
+    # in C, joined by a character no word holds.
+    return fold("\0".join(surfaces)).split("\0") if surfaces else []
 
 
 def adjective_forms(lemma: str) -> list[str]:

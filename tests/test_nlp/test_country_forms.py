@@ -18,6 +18,7 @@ TEXTS = [
     "İstanbul и Анкара, İzmir",
     # A word is folded in its text: «Σ» before «.Β» is not word-final, so it stays «σ».
     "ΑΣ.Β и ΟΔΟΣ",
+    "İzmir, ΑΣ.Β и ΟΔΟΣ",
 ]
 
 
