@@ -437,20 +437,58 @@ def _may_split() -> Callable[[str], re.Match[str] | None]:
 
 class _Razdel(NamedTuple):
     """razdel's sentence segmenter taken apart: its delimiter pattern, the width of the
-    context its rules see on each side, its rule chain and the split record they read."""
+    context its rules see on each side, its rule chain and the split record they read;
+    and what ``_plain_stop`` needs of its tables."""
 
     delimiters: re.Pattern[str]
     window: int
     join: Callable[[object], bool | None]
     split: Callable[[str, str, str, str], object]
+    #: The first token of the context after a delimiter, as razdel's rules read it.
+    first_token: re.Pattern[str]
+    #: Abbreviations a full stop may follow inside a sentence (any that a rule reads).
+    abbreviations: frozenset[str]
+    #: Abbreviation pairs («т. е.», «н. э.»).
+    pairs: frozenset[tuple[str, ...]]
 
 
 @cache
 def _razdel() -> _Razdel:
-    from razdel.segmenters.sentenize import SentSplit, sentenize
+    from razdel.segmenters.sentenize import FIRST_TOKEN, SentSplit, sentenize
+    from razdel.segmenters.sokr import HEAD_SOKRS, INITIALS, PAIR_SOKRS, SOKRS
 
     splitter: Any = sentenize.split
-    return _Razdel(splitter.re, splitter.window, sentenize.join, SentSplit)
+    return _Razdel(
+        splitter.re,
+        splitter.window,
+        sentenize.join,
+        SentSplit,
+        FIRST_TOKEN,
+        frozenset(HEAD_SOKRS) | frozenset(SOKRS) | frozenset(INITIALS),
+        frozenset(PAIR_SOKRS),
+    )
+
+
+#: A word of two or more lower-case Cyrillic letters.
+_LOWER_WORD_RE: Final = re.compile(r"[а-яё]{2,}")
+
+
+def _plain_stop(paragraph: str, start: int, stop: int, razdel: _Razdel) -> bool:
+    """True when razdel's rules end a sentence at the full stop ``paragraph[start:stop]``
+    for certain: a word of lower-case Cyrillic letters right before it (with only a space
+    or the edge of razdel's context before the word), a space and a capital after it, and
+    the word no abbreviation of razdel's, alone or with the capitalised word after it.
+    Then no rule joins: there is no abbreviation, initial, pair, list bullet, lower-case
+    word, second delimiter, smiley, quote, bracket or dash for one to find. False means
+    only «ask razdel's rules»."""
+    after = paragraph[stop : stop + 2]
+    if len(after) < 2 or after[0] != " " or not after[1].isupper():
+        return False
+    word = paragraph[max(0, start - razdel.window) : start].rpartition(" ")[2]
+    if not _LOWER_WORD_RE.fullmatch(word) or word in razdel.abbreviations:
+        return False
+    first = razdel.first_token.match(paragraph[stop : stop + razdel.window])
+    return first is not None and (word, first.group(1).lower()) not in razdel.pairs
 
 
 def _sentenize(paragraph: str) -> list[str]:
@@ -460,9 +498,10 @@ def _sentenize(paragraph: str) -> list[str]:
     razdel's own loop makes a record (with its left and right context) at every delimiter
     and runs its rules on it. Here a delimiter that no white space follows is joined at
     once, as razdel's first two rules always do («empty_side»: nothing after it;
-    «no_space_prefix»: a word, a digit or a mark right after it — «5.6», «т.е.», «»,»);
-    only the others, about half, go through razdel's rules. A sentence is a slice of the
-    paragraph (razdel glues the same pieces back together), not a concatenation."""
+    «no_space_prefix»: a word, a digit or a mark right after it — «5.6», «т.е.», «»,»),
+    and a full stop between a plain word and a capital is a cut (``_plain_stop``); only
+    the others go through razdel's rules. A sentence is a slice of the paragraph (razdel
+    glues the same pieces back together), not a concatenation."""
     razdel = _razdel()
     window = razdel.window
     sentences: list[str] = []
@@ -471,15 +510,18 @@ def _sentenize(paragraph: str) -> list[str]:
         start, stop = match.span()
         if not paragraph[stop : stop + 1].isspace():
             continue
-        split = razdel.split(
-            paragraph[max(0, start - window) : start],
-            match.group(1),
-            paragraph[stop : stop + window],
-            paragraph[begin:start],
-        )
-        if not razdel.join(split):
-            sentences.append(paragraph[begin:stop].strip())
-            begin = stop
+        delimiter = match.group(1)
+        if not (delimiter == "." and _plain_stop(paragraph, start, stop, razdel)):
+            split = razdel.split(
+                paragraph[max(0, start - window) : start],
+                delimiter,
+                paragraph[stop : stop + window],
+                paragraph[begin:start],
+            )
+            if razdel.join(split):
+                continue
+        sentences.append(paragraph[begin:stop].strip())
+        begin = stop
     sentences.append(paragraph[begin:].strip())
     return [sentence for sentence in sentences if sentence]
 

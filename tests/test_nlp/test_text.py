@@ -214,6 +214,11 @@ def test_clean_text_mends_a_sentence_broken_by_a_line() -> None:
         'Он спросил "почему?" и замолчал. "Ответа нет." — сказал он.',
         "А. С. Пушкин и Mr. Smith. e.g. example. — Тире после точки. — а строчная",
         "Смайлики :-) и ;) подряд ;-( . Конец!!! Вопрос?! Ответ…",
+        # Full stops between a lower-case word and a capital: a cut, unless razdel knows
+        # the word as an abbreviation, alone or in a pair.
+        "Делегация прибыла. Встреча прошла в Астане. Стороны подписали план.",
+        "Слово ед. Ч. и мн. Ч. в словаре, повел. Накл. Всё.",
+        "Прибыл проф. Иванов и тов. Петров, ок. Полудня; дж. Смит. Конец.",
     ],
 )
 def test_sentences_are_razdels_within_a_paragraph(paragraph: str) -> None:
@@ -234,6 +239,23 @@ _SENTENCE_ATOMS = (
     "и т.д.", "т. е.", "а", "б", "1", "12", "IV", "§", "2)", "3.", "см.", "млн.", "Т.е.",
     "Москва", "слово", "Слово", "USA", "e.g.", "Mr.",
 )  # fmt: skip
+
+
+def test_full_stops_between_words_cut_as_razdel_does() -> None:
+    """The shortcut at a full stop between a lower-case word and a capital cuts as razdel's
+    rules do: abbreviations of every kind razdel knows, initials and pairs included."""
+    from razdel.segmenters.sokr import HEAD_SOKRS, INITIALS, PAIR_SOKRS, SOKRS
+
+    known = sorted(set(HEAD_SOKRS) | set(SOKRS) | set(INITIALS))
+    words = ["слово", "ёлка", "ян", "т", "е", "слово_", "слово1", "Слово", "США", "Д", "Т"]
+    words += known + [word.capitalize() for word in known]
+    parts = [part for pair in PAIR_SOKRS for part in pair]
+    words += parts + [part.capitalize() for part in parts] + [" ".join(p) for p in PAIR_SOKRS]
+    stops = [". ", ".  ", ".\u00a0", " ", ", ", "! ", ".", "… ", ". «", ". (", ". —"]
+    rng = random.Random(5)
+    for _ in range(20_000):
+        paragraph = "".join(rng.choice(words) + rng.choice(stops) for _ in range(rng.randint(1, 8)))
+        assert split_sentences(paragraph) == _razdel_sentences(paragraph), repr(paragraph)
 
 
 def test_sentences_are_razdels_for_random_paragraphs() -> None:
