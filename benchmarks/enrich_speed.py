@@ -19,12 +19,13 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psutil  # type: ignore[import-untyped]  # dev extra, no stubs
 
@@ -32,11 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: make `bot` importable
     sys.path.insert(0, str(ROOT))
 
-from bot.enrich import IN_PROCESS_MAX_LINES  # noqa: E402 — after the path set-up
+from bot.enrich import CHUNK_LINES, IN_PROCESS_MAX_LINES  # noqa: E402 — after the path set-up
 
 DATA = ROOT.parent / "shared" / "data"
-#: Lines per task of the floor's worker pool: the same as ``bot.enrich.CHUNK_LINES``.
-FLOOR_CHUNK_LINES = 200
+#: Lines per task of the floor's worker pool: the very chunking of `depesha enrich`, so
+#: that both lose the same share to the last chunk's worker running alone.
+FLOOR_CHUNK_LINES = CHUNK_LINES
 
 
 def real_releases(data: Path) -> list[dict[str, str]]:
@@ -144,8 +146,25 @@ def _tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def _measure(command: list[str]) -> tuple[float, int, int, str]:
-    """Wall time (start-up included), peak RSS of the process tree, exit code, stderr."""
+class Run(NamedTuple):
+    """One measured process tree."""
+
+    elapsed: float  # wall time, start-up included
+    cpu: float  # user + system time of the whole tree (every worker included)
+    peak: int  # peak RSS of the tree, bytes
+    code: int
+    stderr: str
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _measure(command: list[str]) -> Run:
+    """Wall time, CPU time and peak RSS of the process tree, exit code, stderr. (The CPU
+    time counts every descendant waited for: the workers, reaped by the command.)"""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE)
     process = psutil.Process(child.pid)
@@ -155,7 +174,7 @@ def _measure(command: list[str]) -> tuple[float, int, int, str]:
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
     stderr = child.stderr.read().decode() if child.stderr else ""
-    return elapsed, peak, child.returncode, stderr
+    return Run(elapsed, _children_cpu() - cpu_before, peak, child.returncode, stderr)
 
 
 def main() -> None:
@@ -175,10 +194,10 @@ def main() -> None:
         write_input(input_path, releases, args.count, args.seed)
         size = input_path.stat().st_size
         command = _command(input_path, output_path, args.workers)
-        elapsed, peak, code, stderr = _measure(command)
+        enrich = _measure(command)
         lines = sum(1 for _ in output_path.open(encoding="utf-8")) if output_path.exists() else 0
-        if code != 0 or lines != args.count:
-            print(f"enrich failed (exit {code}, {lines} lines): {stderr[-500:]}")
+        if enrich.code != 0 or lines != args.count:
+            print(f"enrich failed (exit {enrich.code}, {lines} lines): {enrich.stderr[-500:]}")
             sys.exit(1)
         # Enrich runs in-process up to bot.enrich.IN_PROCESS_MAX_LINES lines: so does the floor.
         floor_workers = workers if args.count > IN_PROCESS_MAX_LINES else 1
@@ -187,23 +206,30 @@ def main() -> None:
             "from benchmarks.enrich_speed import run_floor; "
             f"run_floor({str(input_path)!r}, {floor_workers})"
         )
-        floor_elapsed, floor_peak, code, stderr = _measure([sys.executable, "-c", floor_code])
-        if code != 0:
-            print(f"floor failed (exit {code}): {stderr[-500:]}")
+        floor = _measure([sys.executable, "-c", floor_code])
+        if floor.code != 0:
+            print(f"floor failed (exit {floor.code}): {floor.stderr[-500:]}")
             sys.exit(1)
     print(f"command: {' '.join(command[:2])} …")
     print(
         f"releases: {args.count} (real: {len(releases)} from {args.data}/dev*, repeated), "
         f"input {size / 1e6:.1f} MB, avg {size / args.count / 1024:.1f} KB, workers {workers}"
     )
-    print(f"enrich elapsed: {elapsed:.1f} s (including start-up)")
-    print(f"enrich throughput: {args.count / elapsed:.0f} releases/s")
-    print(f"enrich peak memory (process tree RSS): {peak / 2**20:.0f} MB (target ≤ 400 MB)")
+    load = os.getloadavg()[0]
+    print(f"enrich elapsed: {enrich.elapsed:.2f} s (including start-up)")
+    print(f"enrich throughput: {args.count / enrich.elapsed:.0f} releases/s")
+    print(f"enrich peak memory (process tree RSS): {enrich.peak / 2**20:.0f} MB (target ≤ 400 MB)")
     print(
-        f"floor (razdel + cached pymorphy3, same lines and workers): {floor_elapsed:.1f} s, "
-        f"{args.count / floor_elapsed:.0f} releases/s, peak {floor_peak / 2**20:.0f} MB"
+        f"floor (razdel + cached pymorphy3, same lines and workers): {floor.elapsed:.2f} s, "
+        f"{args.count / floor.elapsed:.0f} releases/s, peak {floor.peak / 2**20:.0f} MB"
     )
-    print(f"ratio enrich / floor: {elapsed / floor_elapsed:.2f}× (target ≤ 1.5×)")
+    # CPU time is less disturbed than wall time by another process on the machine: both
+    # figures, and the load average, say how far to trust a run.
+    print(
+        f"CPU time (all processes): enrich {enrich.cpu:.2f} s, floor {floor.cpu:.2f} s, "
+        f"ratio {enrich.cpu / floor.cpu:.2f}×; load average at the end {load:.2f}"
+    )
+    print(f"ratio enrich / floor: {enrich.elapsed / floor.elapsed:.2f}× (target ≤ 1.5×)")
 
 
 if __name__ == "__main__":

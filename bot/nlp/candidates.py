@@ -13,13 +13,13 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import chain, repeat
 from itertools import compress as compress_items
-from itertools import repeat
-from typing import Final
+from typing import Final, NamedTuple
 
 from bot.nlp.clauses import SENTENCE_END, balanced
 from bot.nlp.compress import compress
+from bot.nlp.morph import MEMO_SIZE, Memo
 from bot.nlp.text import words
 
 #: Only the opening of a release is searched: news is written lead-first, and later
@@ -80,20 +80,24 @@ _LIST_ITEM_RE: Final = re.compile(r"^\s*[-–—•*]\s")
 def content(lemmas: Sequence[str]) -> set[str]:
     """Content lemmas: not function words, not numbers, longer than one letter."""
     # Every sentence of every release goes through here: the test is cached per lemma and
-    # applied in C.
-    return set(filter(_is_content, lemmas))
+    # applied in C (a hit is one dict look-up).
+    return set(filter(_IS_CONTENT.__getitem__, lemmas))
 
 
-@lru_cache(maxsize=100_000)
 def _is_content(lemma: str) -> bool:
     return len(lemma) > 1 and lemma not in STOP_LEMMAS and not lemma.isdigit()
 
 
-@dataclass(frozen=True, slots=True)
-class Usable:
-    """One usable opening sentence with what its score takes from it alone."""
+#: ``_is_content`` of every lemma seen, bounded like the other per-word caches.
+_IS_CONTENT: Final[Memo[str, bool]] = Memo(_is_content, MEMO_SIZE)
 
-    index: int
+
+class Usable(NamedTuple):
+    """One usable opening sentence with what its score takes from it alone. (A named
+    tuple: made for every candidate sentence of every release, faster than a frozen
+    dataclass.)"""
+
+    position: int  # the sentence's, in the release
     text: str  # compressed
     own: set[str]  # content lemmas
     frozen: frozenset[str]  # the same, for the ranked candidates
@@ -130,23 +134,24 @@ def opening_words(
 def score(usable: Usable, title_content: frozenset[str] | set[str]) -> float:
     """Position, then centrality: the share of the sentence's content lemmas that other
     sentences (or the title) repeat, each counted up to 3 times; less the penalties."""
-    position = 1.0 / (1.0 + 0.5 * usable.index)
+    lead = 1.0 / (1.0 + 0.5 * usable.position)
     repeated = usable.repeats + len(usable.rare & title_content)
     shared = repeated / (REPEAT_CAP * len(usable.own))
     centrality = shared * math.log1p(len(usable.own)) / math.log1p(20)
-    total = POSITION_WEIGHT * position + CENTRALITY_WEIGHT * centrality
+    total = POSITION_WEIGHT * lead + CENTRALITY_WEIGHT * centrality
     for penalty in usable.penalties:
         total -= penalty
     return total
 
 
-def _prepare(index: int, sentence: str, own: set[str], doc_counts: Counter[str]) -> Usable:
+def _prepare(index: int, sentence: str, own: set[str], doc_counts: dict[str, int]) -> Usable:
     """A usable sentence with the title-free parts of its score (see ``Usable``)."""
     # Each lemma counts min(count - 1 + in_title, REPEAT_CAP), count being the sentences
     # it occurs in: min(count, REPEAT_CAP + 1) - 1, plus one when the title has it and
     # count <= REPEAT_CAP. The sum over ``own`` and those lemmas are taken here, in C.
+    # (A lemma only the compressed sentence has occurs in no sentence: count 0.)
     lemmas = list(own)
-    counts = list(map(doc_counts.__getitem__, lemmas))
+    counts = list(map(doc_counts.get, lemmas, repeat(0)))
     repeats = sum(map(min, counts, repeat(REPEAT_CAP + 1))) - len(lemmas)
     rare = frozenset(compress_items(lemmas, map((REPEAT_CAP + 1).__gt__, counts)))
     penalties: list[float] = []
@@ -169,10 +174,10 @@ def pool(
     """The opening sentences usable as a summary, compressed, with their content lemmas:
     long enough, ended (or long), not a list item nor half a quotation, with content.
     ``opening_words``: the words of the first ``MAX_CANDIDATES`` sentences."""
-    doc_counts: Counter[str] = Counter()
     contents = [content(lemmas) for lemmas in sentence_lemmas]
-    for sentence_content in contents:
-        doc_counts.update(sentence_content)
+    # In how many sentences each content lemma occurs, counted in C; looked up in a plain
+    # dict (a Counter answers a missing key through a Python method).
+    doc_counts = dict(Counter(chain.from_iterable(contents)))
     usable: list[Usable] = []
     for index, raw in enumerate(sentences[:MAX_CANDIDATES]):
         sentence = compress(raw)

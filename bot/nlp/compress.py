@@ -139,6 +139,15 @@ _UNTIDY_PUNCT_RE: Final = re.compile(
 _DOUBLE_SPACE_RE: Final = re.compile(r"\s\s")
 
 
+def _has_double_space(text: str) -> bool:
+    """Whether ``_DOUBLE_SPACE_RE`` is found in ``text``. In a printable text the only
+    white space is U+0020 (every other space character is a control character or a
+    separator, which are not printable): there a substring test, in C, answers."""
+    if text.isprintable():
+        return "  " in text
+    return _DOUBLE_SPACE_RE.search(text) is not None
+
+
 def tidy(text: str) -> str:
     """Doubled and stray punctuation removed and spacing around it normalised."""
     return _tidy(text)[0]
@@ -147,7 +156,7 @@ def tidy(text: str) -> str:
 def _tidy(text: str) -> tuple[str, bool]:
     """``tidy(text)``, and whether ``text`` needed no rule. (Then the result needs none
     either: stripping its ends cannot make a pair the check looks for.)"""
-    if not (_UNTIDY_PUNCT_RE.search(text) or _DOUBLE_SPACE_RE.search(text)):
+    if not (_UNTIDY_PUNCT_RE.search(text) or _has_double_space(text)):
         return text.strip(), True
     for pattern, replacement in _TIDY_RULES:
         text = pattern.sub(replacement, text)

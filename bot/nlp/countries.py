@@ -30,7 +30,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, count
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -71,9 +70,6 @@ SUGGEST_CUTOFF: Final[float] = 0.7
 
 #: Bound of the per-instance token → lemma-key cache (news vocabulary is Zipfian).
 _KEY_CACHE_SIZE: Final[int] = 200_000
-
-#: A token's (surface, folded) pair, taken in C.
-_FORMS: Final = itemgetter(2, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +148,9 @@ class CountryGazetteer:
         self._suggest_index: dict[str, set[str]] = defaultdict(set)
         self._key_cache: dict[str, frozenset[str]] = {}
         self._word_cache: dict[str, _WordAliases] = {}
-        # (surface, folded) of a word → whether it may be (part of) a mention in running
-        # text, wherever it stands: most words may not, and are skipped in C.
-        self._may_mention: Memo[tuple[str, str], bool] = Memo(self._may_mention_strictly, MEMO_SIZE)
+        # A word → whether it may be (part of) a mention in running text, wherever it
+        # stands: most words may not, and are skipped in C.
+        self._may_mention: Memo[str, bool] = Memo(self._may_mention_strictly, MEMO_SIZE)
         self._foreign: ForeignNames | None = None
         # ``load`` defers the Kazakh and English tables (CLDR through babel, a fifth of the
         # load time) to the first text in those languages: a batch of Russian releases
@@ -372,7 +368,7 @@ class CountryGazetteer:
         if strict:
             # Only the words that may be a mention somewhere are looked at, chosen in C:
             # in running text that is one in five.
-            indices = compress(count(), map(self._may_mention.__getitem__, map(_FORMS, tokens)))
+            indices = compress(count(), map(self._may_mention.__getitem__, tokens.surfaces))
         resume = 0
         for i in indices:
             if i < resume:
@@ -402,10 +398,11 @@ class CountryGazetteer:
                 found.extend(self._match_compound(text, token, strict))
         return found
 
-    def _may_mention_strictly(self, forms: tuple[str, str]) -> bool:
-        """False when a word (surface, folded) can yield no mention in running text at any
-        position: ``_scan`` would find nothing at it and go on to the next word."""
-        surface, folded = forms
+    def _may_mention_strictly(self, surface: str) -> bool:
+        """False when a word can yield no mention in running text at any position:
+        ``_scan`` would find nothing at it and go on to the next word. (The word is folded
+        on its own: in a text it folds alike, but for a «Σ», which no alias holds.)"""
+        folded = fold(surface)
         if folded in self._adjectives or "-" in folded or "'" in folded:
             return True
         if not surface[0].isupper():

@@ -7,11 +7,10 @@ Shared by the gazetteer (``bot.nlp.countries``) and the prominence scoring
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from operator import itemgetter
-from typing import Final, Literal, NamedTuple, cast, get_args
+from itertools import accumulate
+from typing import Final, Literal, NamedTuple, cast, get_args, overload
 
 #: What a mention is: a country's name, adjective, city or abbreviation, or a region or a
 #: state company that stands for its state («Дагестан», «Росатом»).
@@ -60,9 +59,9 @@ _NOMINATIVE_REWRITES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class CountryMention:
-    """One country reference in a text: ``text[start:end] == surface``."""
+class CountryMention(NamedTuple):
+    """One country reference in a text: ``text[start:end] == surface``. (A named tuple:
+    a release has a dozen, made several times faster than frozen dataclasses.)"""
 
     code: str
     start: int
@@ -71,19 +70,55 @@ class CountryMention:
     kind: Kind
 
 
-#: A token's surface, taken in C (``map(SURFACE, tokens)``).
-SURFACE: Final = itemgetter(2)
-
-
 class Token(NamedTuple):
-    """One word of a text with its offsets and folded (matching) form. A named tuple, not
-    a frozen dataclass: every word of every release becomes one, and a tuple is built
-    several times faster."""
+    """One word of a text with its offsets and folded (matching) form."""
 
     start: int
     end: int
     surface: str
     lower: str
+
+
+class Tokens(Sequence[Token]):
+    """The words of a text (``tokens``), held column by column: ``starts``, ``ends``,
+    ``surfaces`` and ``folds`` (the folded forms) are lists of equal length, which the
+    matcher and the prominence windows read whole, in C. Indexing and iterating build
+    ``Token`` tuples, for code that looks at a few words: a text's hundred words are not
+    each made a tuple that nobody reads."""
+
+    __slots__ = ("ends", "folds", "starts", "surfaces")
+
+    def __init__(
+        self, starts: list[int], ends: list[int], surfaces: list[str], folds: list[str]
+    ) -> None:
+        self.starts = starts
+        self.ends = ends
+        self.surfaces = surfaces
+        self.folds = folds
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, index: int) -> Token: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Token, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Token | tuple[Token, ...]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        return _new_token(
+            Token, (self.starts[index], self.ends[index], self.surfaces[index], self.folds[index])
+        )
+
+    def __iter__(self) -> Iterator[Token]:
+        return map(Token, self.starts, self.ends, self.surfaces, self.folds)
+
+
+#: ``Token`` made by ``tuple.__new__`` itself: the named tuple's ``__new__`` is a Python
+#: function, and the matcher makes a token of every word it looks at.
+_new_token = cast("Callable[[type[Token], tuple[int, int, str, str]], Token]", tuple.__new__)
 
 
 def fold(text: str) -> str:
@@ -94,30 +129,40 @@ def fold(text: str) -> str:
     return text.lower().replace("ё", "е").replace("’", "'").replace("‐", "-")
 
 
+#: ``TOKEN_RE`` as a splitter: ``split`` gives the text between words and the words in
+#: turn, made in C, with no match object per word.
+_SPLIT_RE: Final[re.Pattern[str]] = re.compile(f"({TOKEN_RE.pattern})")
+
+
 @lru_cache(maxsize=32)
-def tokens(text: str) -> tuple[Token, ...]:
+def tokens(text: str) -> Tokens:
     """Words of ``text`` (hyphen/apostrophe-joined words kept whole), in order.
 
     The last few texts are cached: matching and prominence scoring read the same release
     (and a few short phrases between its title and body, so the cache holds a few dozen).
     """
-    folded = fold(text)
-    if len(folded) != len(text):  # a letter whose lower case is longer («İ»): fold each word
-        return tuple(
-            Token(m.start(), m.end(), m.group(), fold(m.group())) for m in TOKEN_RE.finditer(text)
-        )
-    # Folding keeps every character in place, so each word's folded form is a slice.
-    return tuple(
-        [
-            _new_token(Token, (start, end, text[start:end], folded[start:end]))
-            for start, end in map(re.Match.span, TOKEN_RE.finditer(text))
-        ]
-    )
+    # Pieces alternate: between-words, word, between-words, …, between-words. Their
+    # running lengths are the words' offsets.
+    pieces = _SPLIT_RE.split(text)
+    offsets = list(accumulate(map(len, pieces)))
+    starts, ends, surfaces = offsets[0:-1:2], offsets[1::2], pieces[1::2]
+    return Tokens(starts, ends, surfaces, _folds(text, starts, ends, surfaces))
 
 
-#: ``Token`` made by ``tuple.__new__`` itself: the named tuple's ``__new__`` is a Python
-#: function, and calling it for every word was a third of a release's tokenisation.
-_new_token = cast("Callable[[type[Token], tuple[int, int, str, str]], Token]", tuple.__new__)
+def _folds(text: str, starts: list[int], ends: list[int], surfaces: list[str]) -> list[str]:
+    """The folded form of each word of ``text`` (at ``starts``/``ends``: ``surfaces``),
+    as folded in the text."""
+    if "Σ" in text:
+        # The one letter whose lower case depends on its neighbours («ς» ends a word): each
+        # word is taken from the folded text — unless folding changes the text's length
+        # (a letter such as «İ» lower-cases to two characters): then folded on its own.
+        folded = fold(text)
+        if len(folded) != len(text):
+            return [fold(surface) for surface in surfaces]
+        return list(map(folded.__getitem__, map(slice, starts, ends)))
+    # Every other letter folds alike wherever it stands: the words are folded together,
+    # in C, joined by a character no word holds.
+    return fold("\0".join(surfaces)).split("\0") if surfaces else []
 
 
 def adjective_forms(lemma: str) -> list[str]:

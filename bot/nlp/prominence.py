@@ -16,7 +16,6 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import TYPE_CHECKING, Final
 
 from bot.nlp import issuer
@@ -25,10 +24,6 @@ from bot.nlp.country_forms import CountryMention, tokens
 if TYPE_CHECKING:
     from bot.nlp.countries import CountryGazetteer
     from bot.nlp.morph import Morphology
-
-#: A token's start and folded form, taken in C.
-_START: Final = itemgetter(0)
-_FOLDED: Final = itemgetter(3)
 
 #: How much one mention counts, by kind: a name is the clearest statement that a release is
 #: about a country; an adjective («мексиканская сторона») nearly as clear, as is a region or
@@ -246,11 +241,11 @@ class _Window:
 
     def __init__(self, text: str, morph: Morphology) -> None:
         words = tokens(text)
-        self._starts = list(map(_START, words))
+        self._starts = words.starts
         self._breaks = list(map(re.Match.start, _SENTENCE_BREAK_RE.finditer(text)))
         # Every word's lemma once (in C): the windows of a release's mentions overlap and
         # together cover more words than the text has.
-        self._lemmas = list(map(morph.lemma, map(_FOLDED, words)))
+        self._lemmas = list(map(morph.lemma, words.folds))
 
     def around(self, mention: CountryMention) -> tuple[list[str], list[str]]:
         """(lemmas before the mention, lemmas after it), each within ``_CONTEXT_CHARS`` and

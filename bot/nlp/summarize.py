@@ -18,8 +18,7 @@ boundary is cut with «…», and a shorter candidate sentence is preferred to t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from bot.nlp import candidates
 from bot.nlp.candidates import MAX_CANDIDATES, Pool, content
@@ -85,9 +84,10 @@ def language_note(language: str | None) -> str | None:
     return LANGUAGE_NOTES.get(language or "ru")
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    index: int
+class _Candidate(NamedTuple):
+    """A ranked candidate (a named tuple: made for every candidate at every ranking)."""
+
+    position: int  # the sentence's, in the release
     text: str  # compressed
     own: frozenset[str]
 
@@ -157,7 +157,7 @@ class ExtractiveSummarizer:
         if not headline:
             return "", self._summarize(sentences, pool, set(), skip=None)
         head_content = set(candidates.lemmas_of(headline, opening_words, sentence_lemmas))
-        others = [c for c in ranked if c.index != source]
+        others = [c for c in ranked if c.position != source]
         summary = self._summarize(sentences, pool, head_content, skip=source if others else None)
         return headline, summary
 
@@ -175,8 +175,8 @@ class ExtractiveSummarizer:
             if title_content and _restates(usable.own, title_content):
                 continue
             score = candidates.score(usable, title_content)
-            scored.append((score, _Candidate(usable.index, usable.text, usable.frozen)))
-        scored.sort(key=lambda pair: (-pair[0], pair[1].index))
+            scored.append((score, _Candidate(usable.position, usable.text, usable.frozen)))
+        scored.sort(key=lambda pair: (-pair[0], pair[1].position))
         return [candidate for _, candidate in scored]
 
     def _summarize(
@@ -187,7 +187,7 @@ class ExtractiveSummarizer:
         *,
         skip: int | None,
     ) -> str:
-        ranked = [c for c in self._ranked(pool, title_content) if c.index != skip]
+        ranked = [c for c in self._ranked(pool, title_content) if c.position != skip]
         if not ranked:
             # Everything restated the title or was too short: the opening text itself.
             first = compress(sentences[0]) or sentences[0]
@@ -214,8 +214,8 @@ class ExtractiveSummarizer:
         ranked: Sequence[_Candidate],
         title_content: set[str],
     ) -> str:
-        for candidate in sorted(ranked, key=lambda c: c.index):
-            if candidate.index <= chosen.index:
+        for candidate in sorted(ranked, key=lambda c: c.position):
+            if candidate.position <= chosen.position:
                 continue
             own = set(candidate.own)
             if title_content and _restates(own, title_content):
@@ -224,7 +224,7 @@ class ExtractiveSummarizer:
                 continue
             if (
                 candidates.DANGLING_STARTS.match(candidate.text)
-                and candidate.index != chosen.index + 1
+                and candidate.position != chosen.position + 1
             ):
                 break
             joined = f"{terminated(summary)} {candidate.text}"
@@ -263,7 +263,7 @@ class ExtractiveSummarizer:
         top = [(c, HEADLINE_OPENER_RE.sub("", c.text).rstrip(".")) for c in ranked[:3]]
         for position, (candidate, text) in enumerate(top):
             if len(text) <= MAX_HEADLINE_CHARS and is_clause(text):
-                return headline_text(text), candidate.index
+                return headline_text(text), candidate.position
             cuts = (
                 (HEADLINE_CUT_RE, MIN_HEADLINE_CHARS),
                 (ADJUNCT_CUT_RE, MIN_ADJUNCT_HEAD_CHARS),
@@ -271,10 +271,10 @@ class ExtractiveSummarizer:
             for boundaries, min_chars in cuts[: 2 if position == 0 else 1]:
                 clause = whole_clause(text, MAX_HEADLINE_CHARS + 1, min_chars, boundaries)
                 if clause:
-                    return headline_text(clause), candidate.index
+                    return headline_text(clause), candidate.position
         if top:
             candidate, text = top[0]
-            return headline_text(word_cut(text, MAX_HEADLINE_CHARS)), candidate.index
+            return headline_text(word_cut(text, MAX_HEADLINE_CHARS)), candidate.position
         return "", -1
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
-from typing import Final
+from typing import Any, Final, NamedTuple
 
 from bot.nlp.meta_line import RepeatedComponents
 from bot.nlp.morph import Morphology, token_lemma
@@ -72,6 +72,34 @@ def _fingerprint(text: str) -> str:
     return _NON_WORD_RE.sub("", text.lower().replace("ё", "е"))
 
 
+def _fingerprint_starts_with(text: str, prefix: str) -> bool:
+    """``_fingerprint(text).startswith(prefix)``, fingerprinting only the head of a long
+    ``text`` when that decides it: the fingerprint is made character by character, so a
+    head's fingerprint is a prefix of the whole one — unless a «Σ» stands in it, the one
+    letter whose lower case depends on what follows it."""
+    reach = 2 * len(prefix) + 16
+    if len(text) > reach and "Σ" not in text[:reach]:
+        head = _fingerprint(text[:reach])
+        if len(head) >= len(prefix):
+            return head.startswith(prefix)
+    return _fingerprint(text).startswith(prefix)
+
+
+#: How much of a paragraph ``_may_fingerprint_alike`` reads.
+_FINGERPRINT_HEAD_CHARS: Final = 64
+
+
+def _may_fingerprint_alike(one: str, other: str) -> bool:
+    """False only when ``_fingerprint(one) != _fingerprint(other)`` for certain, seen from
+    their heads alone (whose fingerprints are prefixes of the whole ones, as in
+    ``_fingerprint_starts_with``): a long first paragraph is rarely repeated below."""
+    reach = _FINGERPRINT_HEAD_CHARS
+    if "Σ" in one[:reach] or "Σ" in other[:reach]:
+        return True
+    head, other_head = _fingerprint(one[:reach]), _fingerprint(other[:reach])
+    return head.startswith(other_head) or other_head.startswith(head)
+
+
 def drop_repeated_title(text: str, title: str | None) -> str:
     """Remove leading paragraphs that merely repeat the title (scrapers often put the
     headline once or twice above the body). Without a title, a first paragraph repeated
@@ -81,10 +109,11 @@ def drop_repeated_title(text: str, title: str | None) -> str:
     paragraphs = text.split("\n")
     title_fp = _fingerprint(title) if title else ""
     if not title_fp and len(paragraphs) > 1:
-        first = _fingerprint(paragraphs[0])
         following = next((p for p in paragraphs[1:] if p.strip()), None)
-        if first and following is not None and _fingerprint(following) == first:
-            title_fp = first
+        if following is not None and _may_fingerprint_alike(paragraphs[0], following):
+            first = _fingerprint(paragraphs[0])
+            if first and _fingerprint(following) == first:
+                title_fp = first
     if not title_fp:
         return text
     out = list(paragraphs)
@@ -93,6 +122,8 @@ def drop_repeated_title(text: str, title: str | None) -> str:
         if not head.strip():
             out.pop(0)
             continue
+        if not _fingerprint_starts_with(head, title_fp):
+            break  # neither the title again nor the title run into the body
         head_fp = _fingerprint(head)
         if head_fp == title_fp:
             out.pop(0)
@@ -378,8 +409,6 @@ _GLUED_SENTENCE_RE: Final = re.compile(
 def split_sentences(text: str) -> list[str]:
     """Sentences of ``text`` (razdel's rules, which know Russian abbreviations such as «т.е.»
     and initials), each stripped; paragraph breaks always end a sentence. ``""`` → ``[]``."""
-    from razdel import sentenize
-
     may_split = _may_split()
     sentences: list[str] = []
     for paragraph in text.split("\n"):
@@ -390,7 +419,7 @@ def split_sentences(text: str) -> list[str]:
             # of news often is, and razdel's rules cost far more than this look.
             sentences.append(paragraph.strip())
             continue
-        sentences.extend(piece for piece in _sentenize(sentenize, paragraph) if piece)
+        sentences.extend(_sentenize(paragraph))
     return sentences
 
 
@@ -406,9 +435,95 @@ def _may_split() -> Callable[[str], re.Match[str] | None]:
     return re.compile("(?:" + SMILES + "|[" + re.escape(DELIMITERS) + r"])\s").search
 
 
-def _sentenize(sentenize: object, paragraph: str) -> Iterator[str]:
-    for substring in sentenize(paragraph):  # type: ignore[operator]
-        yield str(substring.text).strip()
+class _Razdel(NamedTuple):
+    """razdel's sentence segmenter taken apart: its delimiter pattern, the width of the
+    context its rules see on each side, its rule chain and the split record they read;
+    and what ``_plain_stop`` needs of its tables."""
+
+    delimiters: re.Pattern[str]
+    window: int
+    join: Callable[[object], bool | None]
+    split: Callable[[str, str, str, str], object]
+    #: The first token of the context after a delimiter, as razdel's rules read it.
+    first_token: re.Pattern[str]
+    #: Abbreviations a full stop may follow inside a sentence (any that a rule reads).
+    abbreviations: frozenset[str]
+    #: Abbreviation pairs («т. е.», «н. э.»).
+    pairs: frozenset[tuple[str, ...]]
+
+
+@cache
+def _razdel() -> _Razdel:
+    from razdel.segmenters.sentenize import FIRST_TOKEN, SentSplit, sentenize
+    from razdel.segmenters.sokr import HEAD_SOKRS, INITIALS, PAIR_SOKRS, SOKRS
+
+    splitter: Any = sentenize.split
+    return _Razdel(
+        splitter.re,
+        splitter.window,
+        sentenize.join,
+        SentSplit,
+        FIRST_TOKEN,
+        frozenset(HEAD_SOKRS) | frozenset(SOKRS) | frozenset(INITIALS),
+        frozenset(PAIR_SOKRS),
+    )
+
+
+#: A word of two or more lower-case Cyrillic letters.
+_LOWER_WORD_RE: Final = re.compile(r"[а-яё]{2,}")
+
+
+def _plain_stop(paragraph: str, start: int, stop: int, razdel: _Razdel) -> bool:
+    """True when razdel's rules end a sentence at the full stop ``paragraph[start:stop]``
+    for certain: a word of lower-case Cyrillic letters right before it (with only a space
+    or the edge of razdel's context before the word), a space and a capital after it, and
+    the word no abbreviation of razdel's, alone or with the capitalised word after it.
+    Then no rule joins: there is no abbreviation, initial, pair, list bullet, lower-case
+    word, second delimiter, smiley, quote, bracket or dash for one to find. False means
+    only «ask razdel's rules»."""
+    after = paragraph[stop : stop + 2]
+    if len(after) < 2 or after[0] != " " or not after[1].isupper():
+        return False
+    word = paragraph[max(0, start - razdel.window) : start].rpartition(" ")[2]
+    if not _LOWER_WORD_RE.fullmatch(word) or word in razdel.abbreviations:
+        return False
+    first = razdel.first_token.match(paragraph[stop : stop + razdel.window])
+    return first is not None and (word, first.group(1).lower()) not in razdel.pairs
+
+
+def _sentenize(paragraph: str) -> list[str]:
+    """razdel's sentences of one paragraph, stripped, empty ones left out: what
+    ``razdel.sentenize`` gives, cut at the same places by the same rules.
+
+    razdel's own loop makes a record (with its left and right context) at every delimiter
+    and runs its rules on it. Here a delimiter that no white space follows is joined at
+    once, as razdel's first two rules always do («empty_side»: nothing after it;
+    «no_space_prefix»: a word, a digit or a mark right after it — «5.6», «т.е.», «»,»),
+    and a full stop between a plain word and a capital is a cut (``_plain_stop``); only
+    the others go through razdel's rules. A sentence is a slice of the paragraph (razdel
+    glues the same pieces back together), not a concatenation."""
+    razdel = _razdel()
+    window = razdel.window
+    sentences: list[str] = []
+    begin = 0  # where the sentence being read starts
+    for match in razdel.delimiters.finditer(paragraph):
+        start, stop = match.span()
+        if not paragraph[stop : stop + 1].isspace():
+            continue
+        delimiter = match.group(1)
+        if not (delimiter == "." and _plain_stop(paragraph, start, stop, razdel)):
+            split = razdel.split(
+                paragraph[max(0, start - window) : start],
+                delimiter,
+                paragraph[stop : stop + window],
+                paragraph[begin:start],
+            )
+            if razdel.join(split):
+                continue
+        sentences.append(paragraph[begin:stop].strip())
+        begin = stop
+    sentences.append(paragraph[begin:].strip())
+    return [sentence for sentence in sentences if sentence]
 
 
 # --- words -------------------------------------------------------------------------

@@ -109,6 +109,15 @@ def test_enrich_stdin_to_output_file(tmp_path: Path) -> None:
     _check_enriched(target.read_text(encoding="utf-8"))
 
 
+def test_enrich_reads_no_bot_setting(tmp_path: Path) -> None:
+    """A batch job does not stop on a setting of the bot it never uses."""
+    (tmp_path / ".env").write_text("DEFAULT_TIMEZONE=Mars/Base\n", encoding="utf-8")
+    result = _run(["enrich"], tmp_path, stdin=_jsonl(RELEASES[:1]), LOG_FORMAT="xml")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert json.loads(result.stdout)["id"] == "mx-1"
+
+
 def test_enrich_missing_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = _run(["enrich", str(tmp_path / "nope.jsonl")], tmp_path)
     assert result.returncode == 2

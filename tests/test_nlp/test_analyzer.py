@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from bot.nlp.analyzer import Analyzer, country_from_url
+from bot.nlp.analyzer import Analyzer, Release, country_from_url
 from bot.nlp.query import lemmatize_words
 from bot.nlp.text import clean_text
 
@@ -68,3 +68,37 @@ def test_search_text_is_what_queries_are_matched_with(analyzer: Analyzer) -> Non
     expected = lemmatize_words(f"{title}\n{body}", analyzer.morph)
     assert analysis.search_text.split() == expected
     assert {"ии", "оаэ", "торгово-экономический", "экономический"} <= set(expected)
+
+
+BATCH = [
+    Release(
+        title="Казахстан и Мексика обсудили торговлю",
+        text="Мехико, 3 мая 2025 года – Посол Казахстана встретился с министром экономики "
+        "Мексики. Стороны обсудили рост товарооборота и инвестиции.",
+        url="https://www.gov.kz/news/1",
+    ),
+    Release(
+        title=None,
+        text="Астана, 5 мая 2025 года – Министр иностранных дел Казахстана провёл встречу "
+        "с послом Мексики. Стороны обсудили торгово-экономическое сотрудничество.\n"
+        "Также обсуждалась подготовка визита в Мехико.",
+        publisher_country="KZ",
+    ),
+    Release(title=None, text="Қазақстан Республикасының елшісі Мексика депутаттарымен кездесті."),
+    Release(title="Embassy news", text="The Embassy of Kazakhstan in Mexico held a meeting."),
+    Release(title="<b>Заголовок</b>", text="<p>Посольство России в Узбекистане.</p><p>Ещё.</p>"),
+    Release(title="Пусто", text=""),
+]
+
+
+def test_a_batch_is_analysed_as_its_releases_one_by_one(analyzer: Analyzer) -> None:
+    """The stages run over the whole batch; no release's result depends on its company."""
+    alone = [analyzer.analyze_many([release])[0] for release in BATCH]
+    assert analyzer.analyze_many(BATCH) == alone
+    assert analyzer.analyze_many(BATCH[::-1], index=False) == [
+        dataclasses.replace(analysis, search_text="") for analysis in alone[::-1]
+    ]
+    assert (
+        analyzer.analyze(title=BATCH[0].title, text=BATCH[0].text, url=BATCH[0].url) == (alone[0])
+    )
+    assert analyzer.analyze_many([]) == []

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.enrich import EXIT_INPUT_ERROR, EXIT_OK, run_enrich
+from bot.enrich import EXIT_INPUT_ERROR, EXIT_OK, enrich_line, enrich_lines, run_enrich
+from bot.nlp.analyzer import Analyzer, Release
 
 GOOD = {
     "id": "a1",
@@ -113,3 +114,29 @@ def test_stdin_to_stdout(
     assert run_enrich(None, "-", workers=1) == EXIT_OK
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [o["id"] for o in out] == ["a1", "en"]
+
+
+class _FailsOnOneRelease(Analyzer):
+    """The real analyzer, except that the country stage breaks on one text: the odd
+    release a batch must survive."""
+
+    def _countries(self, release: Release, text: Any) -> Any:
+        if "СБОЙ" in release.text:
+            raise RuntimeError("gazetteer broke")
+        return super()._countries(release, text)
+
+
+def test_an_analysis_failure_costs_only_its_line(analyzer: Analyzer) -> None:
+    fragile = _FailsOnOneRelease(
+        analyzer.morph, analyzer._gazetteer, analyzer._topics, analyzer._summarizer
+    )
+    odd = dict(GOOD, id="odd", text="СБОЙ в тексте. " + str(GOOD["text"]))
+    lines = [json.dumps(r, ensure_ascii=False) for r in (GOOD, odd, ENGLISH)] + ["{broken"]
+    out = [json.loads(line) for line in enrich_lines(lines, fragile)]
+    assert out[1] == {"id": "odd", "error": "internal error: RuntimeError: gazetteer broke"}
+    assert out[3]["id"] is None
+    assert "invalid JSON" in out[3]["error"]
+    assert out[0] == json.loads(enrich_line(lines[0], analyzer))
+    assert out[2] == json.loads(enrich_line(lines[2], analyzer))
+    assert out[0]["primary_country"] == "MX"
+    assert out[2]["language"] == "en"

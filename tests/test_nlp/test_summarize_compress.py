@@ -3,7 +3,9 @@ restated title, headlines for untitled releases, Russian notes for other languag
 
 from __future__ import annotations
 
+import re
 import statistics
+import sys
 
 import pytest
 
@@ -255,10 +257,19 @@ def test_artifact_kinds(summary: str, kinds: list[str]) -> None:
         ("«Да», сказал он.", "«Да», сказал он."),
         ("Сказал «да».", "Сказал «да»."),
         ("  Чисто.  ", "Чисто."),
+        ("Один\u00a0\u00a0два", "Один два"),
+        ("Один \u2009два", "Один два"),
+        ("Один\tдва", "Один\tдва"),
     ],
 )
 def test_tidy_rules(text: str, expected: str) -> None:
     assert tidy(text) == expected
+
+
+def test_only_the_plain_space_is_printable_white_space() -> None:
+    """What the tidying's quick look for two spaces in a row rests on."""
+    spaces = [chr(code) for code in range(sys.maxunicode + 1) if re.match(r"\s", chr(code))]
+    assert [space for space in spaces if space.isprintable()] == [" "]
 
 
 @pytest.mark.parametrize(

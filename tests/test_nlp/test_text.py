@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from bot.nlp.text import (
@@ -83,6 +85,39 @@ def test_title_run_into_body_keeps_the_rest() -> None:
     title = "Дипломаты обсудили ход реформ и перспективы сотрудничества"
     text = f"{title} Встреча прошла в Астане."
     assert drop_repeated_title(text, title) == "Встреча прошла в Астане."
+
+
+LONG_LEAD = (
+    "Министр иностранных дел Казахстана провёл встречу с послом Мексики, "
+    "стороны обсудили торгово-экономическое сотрудничество и визиты"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "expected"),
+    [
+        # A long first paragraph repeated below, in other letter case and punctuation.
+        (f"{LONG_LEAD}\n\n{LONG_LEAD.upper()}!\n\nДалее.", None, "Далее."),
+        # The same head, a different end: not a repetition.
+        (
+            f"{LONG_LEAD}\n\n{LONG_LEAD} на полях форума\n\nДалее.",
+            None,
+            f"{LONG_LEAD}\n\n{LONG_LEAD} на полях форума\n\nДалее.",
+        ),
+        # A long title run into a long body, and one the body does not start with.
+        (f"{LONG_LEAD}. Встреча прошла в Астане.", LONG_LEAD, "Встреча прошла в Астане."),
+        (
+            f"Встреча прошла в Астане. {LONG_LEAD}.",
+            LONG_LEAD,
+            f"Встреча прошла в Астане. {LONG_LEAD}.",
+        ),
+        # «Σ» lower-cases by what follows it: such heads are fingerprinted whole.
+        ("ΟΔΟΣ " * 20 + "\n\n" + "ΟΔΟΣ " * 20 + "\n\nΔΑ.", None, "ΔΑ."),
+        ("Α" * 63 + "ΣΒ τέλος\n\n" + "α" * 63 + "σβ τέλος\n\nΔΑ.", None, "ΔΑ."),
+    ],
+)
+def test_repeated_heads_by_fingerprint(text: str, title: str | None, expected: str) -> None:
+    assert drop_repeated_title(text, title) == expected
 
 
 def test_html_entities_and_tags() -> None:
@@ -173,13 +208,62 @@ def test_clean_text_mends_a_sentence_broken_by_a_line() -> None:
         "Вопрос? Ответ.",
         "Инициалы С.В. Лаврова и конец.",
         "  пробелы вокруг  ",
+        "Встреча прошла в г. Астане. Стороны т. е. министры обсудили 1,5 млн. руб. В итоге…",
+        "1. Первый пункт. 2) Второй пункт. а. Третий.",
+        "Он сказал: «Мы готовы.» Затем ушёл. (См. выше.) Далее [текст]. {Скобки} конец",
+        'Он спросил "почему?" и замолчал. "Ответа нет." — сказал он.',
+        "А. С. Пушкин и Mr. Smith. e.g. example. — Тире после точки. — а строчная",
+        "Смайлики :-) и ;) подряд ;-( . Конец!!! Вопрос?! Ответ…",
+        # Full stops between a lower-case word and a capital: a cut, unless razdel knows
+        # the word as an abbreviation, alone or in a pair.
+        "Делегация прибыла. Встреча прошла в Астане. Стороны подписали план.",
+        "Слово ед. Ч. и мн. Ч. в словаре, повел. Накл. Всё.",
+        "Прибыл проф. Иванов и тов. Петров, ок. Полудня; дж. Смит. Конец.",
     ],
 )
 def test_sentences_are_razdels_within_a_paragraph(paragraph: str) -> None:
+    assert split_sentences(paragraph) == _razdel_sentences(paragraph)
+
+
+def _razdel_sentences(paragraph: str) -> list[str]:
     from razdel import sentenize
 
-    expected = [s.text.strip() for s in sentenize(paragraph) if s.text.strip()]
-    assert split_sentences(paragraph) == expected
+    return [s.text.strip() for s in sentenize(paragraph) if s.text.strip()]
+
+
+#: Pieces that make razdel's rules fire: delimiters and spaces of every kind, smileys,
+#: abbreviations, initials, list bullets, Roman numerals, lower- and upper-case words.
+_SENTENCE_ATOMS = (
+    ".", " ", "  ", "\t", "\u00a0", "?", "!", "…", ";", '"', "„", "'", "»", "”", "’", ")",
+    "]", "}", "(", "«", ":)", ";-(", "=))", "-", "—", "т", "А", "С", "т.е.", "г.", "ул.",
+    "и т.д.", "т. е.", "а", "б", "1", "12", "IV", "§", "2)", "3.", "см.", "млн.", "Т.е.",
+    "Москва", "слово", "Слово", "USA", "e.g.", "Mr.",
+)  # fmt: skip
+
+
+def test_full_stops_between_words_cut_as_razdel_does() -> None:
+    """The shortcut at a full stop between a lower-case word and a capital cuts as razdel's
+    rules do: abbreviations of every kind razdel knows, initials and pairs included."""
+    from razdel.segmenters.sokr import HEAD_SOKRS, INITIALS, PAIR_SOKRS, SOKRS
+
+    known = sorted(set(HEAD_SOKRS) | set(SOKRS) | set(INITIALS))
+    words = ["слово", "ёлка", "ян", "т", "е", "слово_", "слово1", "Слово", "США", "Д", "Т"]
+    words += known + [word.capitalize() for word in known]
+    parts = [part for pair in PAIR_SOKRS for part in pair]
+    words += parts + [part.capitalize() for part in parts] + [" ".join(p) for p in PAIR_SOKRS]
+    stops = [". ", ".  ", ".\u00a0", " ", ", ", "! ", ".", "… ", ". «", ". (", ". —"]
+    rng = random.Random(5)
+    for _ in range(20_000):
+        paragraph = "".join(rng.choice(words) + rng.choice(stops) for _ in range(rng.randint(1, 8)))
+        assert split_sentences(paragraph) == _razdel_sentences(paragraph), repr(paragraph)
+
+
+def test_sentences_are_razdels_for_random_paragraphs() -> None:
+    """The shortcut at delimiters with no space after them cuts as razdel's rules do."""
+    rng = random.Random(11)
+    for _ in range(20_000):
+        paragraph = "".join(rng.choice(_SENTENCE_ATOMS) for _ in range(rng.randint(1, 25)))
+        assert split_sentences(paragraph) == _razdel_sentences(paragraph), repr(paragraph)
 
 
 @pytest.mark.parametrize(
