@@ -55,7 +55,6 @@ SERVER_SETTINGS = {
     "timezone": "UTC",
     "statement_timeout": str(STATEMENT_TIMEOUT_MS),
     "plan_cache_mode": "force_custom_plan",
-    "max_parallel_workers_per_gather": "0",
 }
 
 
