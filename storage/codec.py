@@ -80,6 +80,34 @@ def release_from_row(row: Row, time: Callable[[Any], datetime | None]) -> Releas
     )
 
 
+def release_to_row(
+    release_id: int, r: NewRelease, time: Callable[[datetime | None], Any]
+) -> tuple[Any, ...]:
+    """A new release as the values of its ``releases`` row, id to ``notify`` in the
+    tables' column order (the inverse of ``release_from_row``), ``time`` writing the
+    backend's time columns. A release with no cluster starts its own."""
+    return (
+        release_id,
+        r.source_id,
+        r.url,
+        r.canonical_url,
+        r.guid,
+        r.content_hash,
+        r.title,
+        r.text,
+        time(r.published_at),
+        time(r.ingested_at),
+        r.language,
+        r.summary,
+        join_tags(r.countries),
+        r.primary_country,
+        join_tags(r.topics),
+        to_signed64(r.fingerprint),
+        release_id if r.cluster_id is None else r.cluster_id,
+        r.notify,
+    )
+
+
 def fresh_releases(
     releases: Sequence[NewRelease],
     urls: set[str],

@@ -9,11 +9,10 @@ from datetime import datetime
 from storage.codec import (
     fresh_releases,
     from_signed64,
-    join_tags,
     phrases,
     release_from_row,
+    release_to_row,
     search_words,
-    to_signed64,
 )
 from storage.database import Database, sqlite_tx
 from storage.interface import Transaction
@@ -76,28 +75,7 @@ class SqliteReleaseRepository:
         for release_id, (index, r) in enumerate(fresh, start=next_id):
             ids[index] = release_id
             ingested = to_db(r.ingested_at)
-            release_rows.append(
-                (
-                    release_id,
-                    r.source_id,
-                    r.url,
-                    r.canonical_url,
-                    r.guid,
-                    r.content_hash,
-                    r.title,
-                    r.text,
-                    to_db(r.published_at),
-                    ingested,
-                    r.language,
-                    r.summary,
-                    join_tags(r.countries),
-                    r.primary_country,
-                    join_tags(r.topics),
-                    to_signed64(r.fingerprint),
-                    release_id if r.cluster_id is None else r.cluster_id,
-                    int(r.notify),
-                )
-            )
+            release_rows.append(release_to_row(release_id, r, to_db))
             country_rows.extend(
                 (code, ingested, release_id, int(code == r.primary_country)) for code in r.countries
             )

@@ -15,10 +15,9 @@ from datetime import datetime
 from storage.codec import (
     fresh_releases,
     from_signed64,
-    join_tags,
     phrases,
     release_from_row,
-    to_signed64,
+    release_to_row,
 )
 from storage.errors import ConflictError, DuplicateKeyError
 from storage.interface import Transaction
@@ -292,27 +291,7 @@ async def _write_releases(
 
 def _row(release_id: int, r: NewRelease) -> tuple[object, ...]:
     """A release as its RELEASE_COLUMNS row."""
-    return (
-        release_id,
-        r.source_id,
-        r.url,
-        r.canonical_url,
-        r.guid,
-        r.content_hash,
-        r.title,
-        r.text,
-        to_utc_second(r.published_at),
-        to_utc_second_required(r.ingested_at),
-        r.language,
-        r.summary,
-        join_tags(r.countries),
-        r.primary_country,
-        join_tags(r.topics),
-        to_signed64(r.fingerprint),
-        release_id if r.cluster_id is None else r.cluster_id,
-        r.notify,
-        tsvector_literal(r.search_text),
-    )
+    return (*release_to_row(release_id, r, to_utc_second), tsvector_literal(r.search_text))
 
 
 async def _lock_writer_and_sources(t: PgTransaction, source_ids: set[int]) -> None:
