@@ -107,19 +107,16 @@ class PgTransaction:
     ) -> None:
         """Bulk-load rows with COPY, each row encoded only as the server takes it in
         (``storage.postgres.copy``): a generator of rows overlaps the caller's per-row
-        work with the server's writing too. Nothing is sent for no rows."""
+        work with the server's writing too."""
         chunks = copy_chunks(rows)
         try:
-            first = await anext(chunks, None)
-            if first is None:
-                return
             await self.connection.copy_to_table(
-                table, source=_chained(first, chunks), columns=list(columns), format="text"
+                table, source=chunks, columns=list(columns), format="text"
             )
         except asyncpg.PostgresError as error:
             raise _mapped(error) from error
         finally:
-            await chunks.aclose()
+            await chunks.aclose()  # the rest of the rows, when the server refused early
 
     async def copy_records(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
@@ -152,12 +149,6 @@ class PgTransaction:
             return await self.connection.fetchval(sql, *args)
         except asyncpg.PostgresError as error:
             raise _mapped(error) from error
-
-
-async def _chained(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    yield first
-    async for chunk in rest:
-        yield chunk
 
 
 def pg_tx(tx: Transaction) -> PgTransaction:

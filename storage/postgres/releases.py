@@ -35,8 +35,8 @@ _SELECT_COLUMNS = (
 _SELECT = f"{_SELECT_COLUMNS} FROM releases r JOIN sources s ON s.id = r.source_id"
 
 #: Transaction-level advisory lock serialising release writers (any constant of ours):
-#: the duplicate check reads before it writes, and ids taken under the lock grow in
-#: commit order, as DESIGN §7.1's cursor wants.
+#: a batch that meets a stored release reads the stored keys before it writes again, and
+#: ids taken under the lock grow in commit order, as DESIGN §7.1's cursor wants.
 RELEASE_WRITER_KEY = 0x6465_7065_7368_6103  # "depesha" + 3
 
 #: The columns of a release row as COPY sends them (``_row``).
@@ -272,6 +272,8 @@ async def _write_releases(
     their country and topic rows by binary COPY (an INSERT from column arrays cost more
     on both sides, and text COPY more on the client)."""
     pairs = list(zip(ids, (r for _, r in fresh), strict=False))
+    if not pairs:
+        return
     # A generator: each row is made as COPY sends it, while the server stores the last.
     await t.copy("releases", RELEASE_COLUMNS, (_row(i, r) for i, r in pairs))
     countries: list[tuple[object, ...]] = []
